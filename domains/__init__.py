@@ -1,0 +1,1 @@
+"""Plain-Python domain logic for the seven analytics pipelines; never imports Airflow or FastAPI."""

@@ -1,0 +1,1 @@
+"""The banking domain: credit risk (probability of default) and AML alerts."""

@@ -1,0 +1,207 @@
+"""Row rules that route bad rows to quarantine with their reason, and batch expectations (GX 1.x)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from domains.core.errors import PermanentError
+from domains.core.logs import get_logger
+from domains.core.warehouse import TableDef
+
+log = get_logger(__name__)
+
+QUARANTINE_COLUMNS = {
+    "ds": "date",
+    "run_id": "str",
+    "source_checksum": "str",
+    "row_number": "int",
+    "rule": "str",
+    "failed_rules": "str",
+    "record": "json",
+    "quarantined_at": "datetime",
+}
+
+
+def quarantine_table(domain: str) -> TableDef:
+    """Every domain's quarantine has the same shape: the raw record as JSON plus why it was rejected."""
+    return TableDef(f"{domain}_quarantine", QUARANTINE_COLUMNS, indexes=(("rule",),))
+
+
+class DataQualityError(PermanentError):
+    """A batch broke an expectation; the run stops before anything is loaded."""
+
+
+@dataclass
+class RowSplit:
+    """Which raw rows pass every rule, and for the others the first rule they broke."""
+
+    valid: np.ndarray
+    rule: pd.Series
+    failed_rules: pd.Series
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_quarantined(self) -> int:
+        return int((~self.valid).sum())
+
+
+def split_rows(n_rows: int, failures: Mapping[str, np.ndarray | pd.Series]) -> RowSplit:
+    """Vectorised: `failures` maps each rule, in priority order, to the mask of rows that break it."""
+    names = list(failures)
+    if not names:
+        empty = pd.Series([None] * n_rows, dtype=object)
+        return RowSplit(np.ones(n_rows, dtype=bool), empty, empty, {})
+    masks = np.column_stack([np.asarray(failures[n], dtype=bool) for n in names])
+    any_bad = masks.any(axis=1)
+    first = np.where(any_bad, masks.argmax(axis=1), -1)
+    labels = np.array([*names, None], dtype=object)
+    rule = pd.Series(labels[first], dtype=object)
+    bad_idx = np.flatnonzero(any_bad)
+    failed = pd.Series([None] * n_rows, dtype=object)
+    if bad_idx.size:
+        sub = masks[bad_idx]
+        failed.iloc[bad_idx] = [",".join(np.array(names)[row]) for row in sub]
+    counts = {n: int(masks[:, i].sum()) for i, n in enumerate(names) if masks[:, i].any()}
+    return RowSplit(~any_bad, rule, failed, counts)
+
+
+def quarantine_frame(
+    raw: pd.DataFrame, split: RowSplit, ds: str, run_id: str, source_checksum: str
+) -> pd.DataFrame:
+    """The rejected rows exactly as they arrived (JSON), with the rule they broke."""
+    bad = ~split.valid
+    idx = np.flatnonzero(bad)
+    records = raw.iloc[idx].to_json(orient="records", lines=True, date_format="iso").splitlines()
+    return pd.DataFrame(
+        {
+            "ds": ds,
+            "run_id": run_id,
+            "source_checksum": source_checksum,
+            "row_number": idx.astype("int64"),
+            "rule": split.rule.to_numpy()[idx],
+            "failed_rules": split.failed_rules.to_numpy()[idx],
+            "record": records if len(idx) else pd.Series([], dtype=object),
+            "quarantined_at": pd.Timestamp(datetime.now(UTC)).tz_localize(None),
+        }
+    )
+
+
+# ------------------------------------------------------------------ batch expectations
+@dataclass(frozen=True)
+class Expectation:
+    """One GX expectation by class name, e.g. ("ExpectColumnValuesToBeUnique", {"column": "id"})."""
+
+    kind: str
+    kwargs: Mapping[str, Any]
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column")
+
+
+@dataclass
+class QualityReport:
+    """The outcome of one suite on one batch, ready to store in ops and to explain a failure."""
+
+    suite: str
+    success: bool
+    results: list[dict[str, Any]]
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if not r["success"]]
+
+    def describe_failures(self) -> str:
+        return "; ".join(
+            f"{r['expectation']}({r['column'] or 'table'}): {json.dumps(r['observed'], default=str)}"
+            for r in self.failures()
+        )
+
+
+def run_expectations(
+    frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expectation]
+) -> QualityReport:
+    """Run a GX 1.x suite in-process on a DataFrame (ephemeral context, nothing written to disk)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_def = (
+        context.data_sources.add_pandas(f"{suite_name}_source")
+        .add_dataframe_asset(f"{suite_name}_asset")
+        .add_batch_definition_whole_dataframe(f"{suite_name}_batch")
+    )
+    suite = gx.ExpectationSuite(name=suite_name)
+    for exp in expectations:
+        suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs))
+    outcome = batch_def.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    results = []
+    for res, exp in zip(outcome.results, expectations, strict=True):
+        raised = bool(res.exception_info and res.exception_info.get("raised_exception"))
+        detail = res.result or {}
+        observed = {
+            k: detail[k]
+            for k in ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+            if detail.get(k) is not None
+        }
+        if raised:
+            observed["exception"] = str(res.exception_info.get("exception_message"))[:500]
+        results.append(
+            {
+                "expectation": exp.kind,
+                "column": exp.column,
+                "kwargs": dict(exp.kwargs),
+                "success": bool(res.success) and not raised,
+                "observed": observed,
+            }
+        )
+    return QualityReport(suite_name, all(r["success"] for r in results), results)
+
+
+DQ_RESULTS = TableDef(
+    "ops_dq_results",
+    {
+        "ds": "date",
+        "domain": "str",
+        "run_id": "str",
+        "suite": "str",
+        "expectation": "str",
+        "column_name": "str",
+        "success": "bool",
+        "observed": "json",
+        "checked_at": "datetime",
+    },
+    indexes=(("domain",),),
+)
+
+
+def report_frame(report: QualityReport, domain: str, ds: str, run_id: str) -> pd.DataFrame:
+    now = pd.Timestamp(datetime.now(UTC)).tz_localize(None)
+    return pd.DataFrame(
+        [
+            {
+                "ds": ds,
+                "domain": domain,
+                "run_id": run_id,
+                "suite": report.suite,
+                "expectation": r["expectation"],
+                "column_name": r["column"],
+                "success": r["success"],
+                "observed": json.dumps(r["observed"], default=str),
+                "checked_at": now,
+            }
+            for r in report.results
+        ]
+    )

@@ -1,0 +1,75 @@
+"""Validated settings from the environment (and an optional .env), shared by pipelines and APIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = PROJECT_ROOT / "var"
+
+# Development defaults: usable out of the box, refused when APP_ENV=production.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me"
+DEV_PSEUDONYM_SECRET = "dev-only-pseudonym-secret-change-me"
+_DEV_SECRETS = {DEV_JWT_SECRET, DEV_PSEUDONYM_SECRET}
+
+
+class Settings(BaseSettings):
+    """Platform-wide settings; every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = VAR_DIR / "data"
+    warehouse_url: str = f"sqlite:///{VAR_DIR / 'warehouse.db'}"
+    mlflow_tracking_uri: str = f"sqlite:///{VAR_DIR / 'mlflow.db'}"
+    mlflow_artifact_root: Path = VAR_DIR / "mlartifacts"
+    api_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
+    alert_webhook_url: str | None = None
+    cpu_hour_cost_usd: float = Field(default=0.048, ge=0)
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        bad = [
+            name
+            for name in ("api_jwt_secret", "pseudonym_secret")
+            if getattr(self, name).get_secret_value() in _DEV_SECRETS
+            or len(getattr(self, name).get_secret_value()) < 32
+        ]
+        if bad:
+            names = ", ".join(n.upper() for n in bad)
+            raise ValueError(
+                f"APP_ENV=production refuses default or short secrets: set {names} "
+                "to random values of at least 32 characters"
+            )
+        return self
+
+
+class SourceSettings(BaseSettings):
+    """Per-domain source settings, read with the domain's prefix (FRAUD_SOURCE, FRAUD_ROWS_PER_DAY...)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    source: str = "synthetic"
+    rows_per_day: int = Field(default=100_000, ge=100)
+    dirty_share: float = Field(default=0.01, ge=0, le=0.5)
+    history_days: int = Field(default=1, ge=0, le=31)
+    train_window_days: int = Field(default=14, ge=1, le=366)
+
+
+def get_settings() -> Settings:
+    """Read settings now (not cached: tests and tasks change the environment between calls)."""
+    return Settings()
+
+
+def get_source_settings(domain: str) -> SourceSettings:
+    """Read a domain's source settings from `<DOMAIN>_*` variables."""
+    return SourceSettings(_env_prefix=f"{domain.upper()}_")

@@ -1,0 +1,368 @@
+"""Warehouse I/O on SQLAlchemy: atomic partition replacement (COPY on PostgreSQL) and fast reads."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from domains.core.logs import get_logger
+
+log = get_logger(__name__)
+
+# Logical column types, mapped once to SQL, Arrow and pandas.
+_SQL_TYPES: dict[str, Any] = {
+    "str": sa.Text,
+    "int": sa.BigInteger,
+    "float": sa.Float(precision=53),
+    "bool": sa.Boolean,
+    "datetime": sa.DateTime,
+    "date": sa.Date,
+    "json": sa.Text,
+}
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "datetime": pa.timestamp("us"),
+    "date": pa.string(),
+    "json": pa.string(),
+}
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse operation failed; nothing of it was committed."""
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: tables key the frames to load
+class TableDef:
+    """A warehouse table: ordered columns with logical types, partitioned by `ds` unless said otherwise."""
+
+    name: str
+    columns: Mapping[str, str]
+    partition_key: str | None = "ds"
+    indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        unknown = {c: t for c, t in self.columns.items() if t not in _SQL_TYPES}
+        if unknown:
+            raise ValueError(f"{self.name}: unknown column types {unknown}")
+        if self.partition_key and self.partition_key not in self.columns:
+            raise ValueError(f"{self.name}: partition key {self.partition_key!r} is not a column")
+
+    def sa_table(self, metadata: sa.MetaData) -> sa.Table:
+        cols = [sa.Column(name, _SQL_TYPES[kind]) for name, kind in self.columns.items()]
+        table = sa.Table(self.name, metadata, *cols)
+        idx = list(self.indexes)
+        if self.partition_key:
+            idx.insert(0, (self.partition_key,))
+        for i, columns in enumerate(idx):
+            sa.Index(f"ix_{self.name}_{i}", *[table.c[c] for c in columns])
+        return table
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever the URL's scheme spells, so COPY is available."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(url: str) -> Engine:
+    """One pooled engine per URL per process."""
+    url = normalise_url(url)
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+                @sa.event.listens_for(engine, "connect")
+                def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                    cur = dbapi_conn.cursor()
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute("PRAGMA synchronous=NORMAL")
+                    cur.close()
+
+            else:
+                engine = sa.create_engine(url, pool_pre_ping=True)
+            _ENGINES[url] = engine
+        return _ENGINES[url]
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests drop databases afterwards)."""
+    with _ENGINES_LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+def _ds(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class Warehouse:
+    """The warehouse behind one SQLAlchemy URL: SQLite by default, PostgreSQL in production."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = get_engine(self.url)
+        self._ensured: set[str] = set()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.engine.url.render_as_string(hide_password=True)})"
+
+    # ---------------------------------------------------------------- schema
+    def ensure(self, *tables: TableDef) -> None:
+        """Create missing tables and their indexes (checkfirst), once per process."""
+        todo = [t for t in tables if t.name not in self._ensured]
+        if not todo:
+            return
+        metadata = sa.MetaData()
+        for t in todo:
+            t.sa_table(metadata)
+        metadata.create_all(self.engine, checkfirst=True)
+        self._ensured.update(t.name for t in todo)
+
+    def has_table(self, name: str) -> bool:
+        return sa.inspect(self.engine).has_table(name)
+
+    # ---------------------------------------------------------------- writes
+    def replace_partition(
+        self,
+        ds: date | str,
+        frames: Mapping[TableDef, pd.DataFrame],
+        extra: Iterable[tuple[TableDef, pd.DataFrame]] = (),
+    ) -> dict[str, int]:
+        """Replace `ds` in every table and append `extra` rows (audit) in ONE transaction.
+
+        Either every table holds exactly the new partition afterwards, or nothing changed.
+        """
+        ds = _ds(ds)
+        extra = list(extra)
+        self.ensure(*frames, *(t for t, _ in extra))
+        written: dict[str, int] = {}
+        try:
+            with self.engine.begin() as conn:
+                for table, frame in frames.items():
+                    if not table.partition_key:
+                        raise WarehouseError(f"{table.name} has no partition key to replace")
+                    self._lock_partition(conn, table, ds)
+                    conn.execute(
+                        sa.text(f'DELETE FROM "{table.name}" WHERE "{table.partition_key}" = :ds'),
+                        {"ds": ds},
+                    )
+                    written[table.name] = self._insert(conn, table, frame)
+                for table, frame in extra:
+                    self._insert(conn, table, frame)
+        except WarehouseError:
+            raise
+        except Exception as exc:  # the transaction has rolled back; say which partition failed
+            raise WarehouseError(f"loading partition ds={ds} failed and was rolled back: {exc}") from exc
+        return written
+
+    def append(self, table: TableDef, frame: pd.DataFrame) -> int:
+        """Append rows in one transaction (ops history tables)."""
+        self.ensure(table)
+        with self.engine.begin() as conn:
+            return self._insert(conn, table, frame)
+
+    def delete_where(self, table: TableDef, where: str, params: Mapping[str, Any]) -> None:
+        self.ensure(table)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f'DELETE FROM "{table.name}" WHERE {where}'), dict(params))
+
+    def _lock_partition(self, conn: Connection, table: TableDef, ds: str) -> None:
+        # Two concurrent loads of one date would both delete, then both insert: serialise them.
+        if self.is_postgres:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{table.name}/{ds}"})
+
+    def _insert(self, conn: Connection, table: TableDef, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        frame = conform(frame, table)
+        if self.is_postgres:
+            _copy_into(conn, table, frame)
+        else:
+            _executemany_into(conn, table, frame)
+        return len(frame)
+
+    # ---------------------------------------------------------------- reads
+    def read_sql(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.text(sql), conn, params=dict(params or {}))
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), dict(params or {})).scalar()
+
+    def read_table(
+        self,
+        table: TableDef,
+        columns: list[str] | None = None,
+        where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """Read typed columns; PostgreSQL streams `COPY ... TO STDOUT` into Arrow (10x read_sql)."""
+        columns = list(columns or table.columns)
+        if not self.has_table(table.name):
+            return _empty_frame(table, columns)
+        col_sql = ", ".join(f'"{c}"' for c in columns)
+        sql = f'SELECT {col_sql} FROM "{table.name}"' + (f" WHERE {where}" if where else "")
+        if self.is_postgres:
+            frame = _copy_out(self.engine, sql, params or {}, table, columns)
+        else:
+            frame = self.read_sql(sql, params)
+        return _typed(frame, table, columns)
+
+    def count(self, table: TableDef, ds: date | str | None = None) -> int:
+        if not self.has_table(table.name):
+            return 0
+        if ds is None:
+            return int(self.scalar(f'SELECT COUNT(*) FROM "{table.name}"'))
+        return int(
+            self.scalar(
+                f'SELECT COUNT(*) FROM "{table.name}" WHERE "{table.partition_key}" = :ds', {"ds": _ds(ds)}
+            )
+        )
+
+
+# -------------------------------------------------------------------- helpers
+def conform(frame: pd.DataFrame, table: TableDef) -> pd.DataFrame:
+    """Select the table's columns in order, failing clearly on a missing one."""
+    missing = [c for c in table.columns if c not in frame.columns]
+    if missing:
+        raise WarehouseError(f"{table.name}: frame lacks columns {missing}")
+    frame = frame[list(table.columns)]
+    # SQLite would store 'abc' in a BIGINT column; refuse it on every backend alike.
+    for name, kind in table.columns.items():
+        if kind in ("int", "float") and not pd.api.types.is_numeric_dtype(frame[name]):
+            try:
+                frame = frame.assign(**{name: pd.to_numeric(frame[name], errors="raise")})
+            except (ValueError, TypeError) as exc:
+                raise WarehouseError(f"{table.name}.{name}: non-numeric values: {exc}") from exc
+    return frame
+
+
+def _arrow(frame: pd.DataFrame, table: TableDef) -> pa.Table:
+    arrays = []
+    for name, kind in table.columns.items():
+        s = frame[name]
+        if kind == "date":
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d") if not _is_stringy(s) else s
+        elif kind == "json":
+            s = s.map(lambda v: v if isinstance(v, str) or v is None else json.dumps(v, default=str))
+        elif kind == "datetime":
+            s = pd.to_datetime(s)
+        arrays.append(pa.array(s, type=_ARROW_TYPES[kind], from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=list(table.columns))
+
+
+def _is_stringy(s: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(s) or s.dtype == object
+
+
+def _copy_into(conn: Connection, table: TableDef, frame: pd.DataFrame) -> None:
+    buf = io.BytesIO()
+    # Arrow's writer quotes every string, so an empty string stays '' and only nulls become NULL.
+    pacsv.write_csv(_arrow(frame, table), buf, pacsv.WriteOptions(include_header=False))
+    cols = ", ".join(f'"{c}"' for c in table.columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as cp:
+        view = buf.getbuffer()
+        step = 8 << 20
+        for start in range(0, len(view), step):
+            cp.write(view[start : start + step])
+
+
+def _executemany_into(conn: Connection, table: TableDef, frame: pd.DataFrame) -> None:
+    cols = []
+    for name, kind in table.columns.items():
+        s = frame[name]
+        if kind == "datetime":
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+        elif kind == "date":
+            s = s if _is_stringy(s) else pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+        elif kind == "json":
+            s = s.map(lambda v: v if isinstance(v, str) or v is None else json.dumps(v, default=str))
+        elif kind == "bool":
+            s = s.astype("Int64")
+        values = s.astype(object).to_numpy(copy=True)
+        values[pd.isna(values)] = None
+        cols.append(values)
+    rows = list(zip(*cols, strict=True))
+    names = ", ".join(f'"{c}"' for c in table.columns)
+    marks = ", ".join("?" for _ in table.columns)
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+
+
+def _copy_out(
+    engine: Engine, sql: str, params: Mapping[str, Any], table: TableDef, columns: list[str]
+) -> pd.DataFrame:
+    # SQLAlchemy-style :name params become psycopg's %(name)s for the COPY statement.
+    pg_sql = sql
+    for key in params:
+        pg_sql = pg_sql.replace(f":{key}", f"%({key})s")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        copy_sql = f"COPY ({pg_sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        with raw.cursor() as cur, cur.copy(copy_sql, dict(params)) as cp:
+            data = b"".join(bytes(chunk) for chunk in cp)
+    types = {c: _ARROW_TYPES[table.columns[c]] for c in columns}
+    for c, kind in ((c, table.columns[c]) for c in columns):
+        if kind == "bool":
+            types[c] = pa.string()  # PostgreSQL prints t/f
+    parsed = pacsv.read_csv(
+        io.BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False
+        ),
+    )
+    return parsed.to_pandas()
+
+
+def _empty_frame(table: TableDef, columns: list[str]) -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}), table, columns)
+
+
+def _typed(frame: pd.DataFrame, table: TableDef, columns: list[str]) -> pd.DataFrame:
+    out = {}
+    for c in columns:
+        kind, s = table.columns[c], frame[c]
+        if kind == "int":
+            s = pd.to_numeric(s).astype("Int64") if s.isna().any() else pd.to_numeric(s).astype("int64")
+        elif kind == "float":
+            s = pd.to_numeric(s).astype("float64")
+        elif kind == "bool":
+            s = s.map({True: True, False: False, "t": True, "f": False}).astype("boolean")
+        elif kind == "datetime":
+            s = pd.to_datetime(s)
+        elif kind == "date":
+            s = s.astype(str).str.slice(0, 10) if len(s) else s.astype("str")
+        else:
+            s = s.astype("str") if not s.isna().any() else s
+        out[c] = s
+    return pd.DataFrame(out, index=np.arange(len(frame)))

@@ -1,0 +1,1 @@
+"""The ecommerce domain: RFM segments, customer value and churn."""

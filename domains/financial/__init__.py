@@ -1,0 +1,1 @@
+"""The financial domain: next-day return and price from an LSTM."""

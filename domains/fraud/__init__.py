@@ -1,0 +1,1 @@
+"""The fraud domain: card-transaction fraud probability with reasons."""

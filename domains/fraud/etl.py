@@ -1,0 +1,378 @@
+"""Fraud extract → transform → load: bronze Parquet, validated pseudonymised silver, gold KPIs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from domains.core import ops
+from domains.core.bronze import BronzePartition, latest_bronze, partition_dir, read_bronze, write_bronze
+from domains.core.pipeline import StageContext
+from domains.core.quality import (
+    DQ_RESULTS,
+    DataQualityError,
+    QualityReport,
+    quarantine_frame,
+    report_frame,
+    run_expectations,
+    split_rows,
+)
+from domains.fraud import features
+from domains.fraud.schema import (
+    CATEGORIES,
+    GOLD_CATEGORY,
+    GOLD_DAILY,
+    QUARANTINE,
+    RAW_COLUMNS,
+    RAW_LINE_COLUMN,
+    REQUIRED_COLUMNS,
+    SILVER,
+    silver_expectations,
+)
+from domains.fraud.source import generate_day, read_file_source
+
+_TRANS_NUM = r"^[0-9a-fA-F]{32}$"
+_CARD_NUM = r"^\d{12,19}$"
+
+
+# ---------------------------------------------------------------------------- extract
+def extract(ctx: StageContext) -> dict[str, Any]:
+    """Read the day's source and write it, untouched, to bronze with its checksum."""
+    if ctx.source.source == "synthetic":
+        raw = generate_day(ctx.ds, ctx.source.rows_per_day, ctx.source.dirty_share)
+    else:
+        raw = read_file_source(ctx.source.source, ctx.ds)
+    part = write_bronze(ctx.data_dir, "fraud", ctx.ds, raw.table, raw.checksum, raw.source)
+    ctx.progress(f"extracted {part.rows} raw rows to bronze", path=part.path, checksum=part.checksum)
+    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
+
+
+# -------------------------------------------------------------------------- transform
+def _bronze_for(ctx: StageContext) -> BronzePartition:
+    if "extract" in ctx.upstream:
+        return BronzePartition(**ctx.upstream["extract"]["bronze"])
+    part = latest_bronze(ctx.data_dir, "fraud", ctx.ds)
+    if part is None:
+        raise FileNotFoundError(f"no bronze partition for fraud ds={ctx.ds}; run extract first")
+    return part
+
+
+def pseudonymise(values: pd.Series, secret: str) -> pd.Series:
+    """Keyed HMAC-SHA256 token per distinct value: stable across runs, useless without the key."""
+    codes, uniques = pd.factorize(values)
+    key = secret.encode()
+    tokens = np.array(
+        [hmac.new(key, str(u).encode(), hashlib.sha256).hexdigest()[:24] for u in uniques], dtype=object
+    )
+    return pd.Series(tokens[codes], index=values.index, dtype="str")
+
+
+def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Typed columns and, per rule in priority order, the mask of rows breaking it."""
+    s = {
+        c: raw[c] if c in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str") for c in RAW_COLUMNS
+    }
+    blank = {c: s[c].isna() | (s[c].astype("str").str.strip() == "") for c in REQUIRED_COLUMNS}
+    ts = pd.to_datetime(s["trans_date_trans_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    amt = pd.to_numeric(s["amt"], errors="coerce")
+    coords = {c: pd.to_numeric(s[c], errors="coerce") for c in ("lat", "long", "merch_lat", "merch_long")}
+    dob = pd.to_datetime(s["dob"], format="%Y-%m-%d", errors="coerce")
+    city_pop = pd.to_numeric(s["city_pop"], errors="coerce")
+    unix_time = pd.to_numeric(s["unix_time"], errors="coerce")
+    label = s["is_fraud"].astype("str").str.strip()
+    trans_num = s["trans_num"].astype("str").str.strip()
+
+    unparseable = (
+        raw[RAW_LINE_COLUMN].notna().to_numpy() if RAW_LINE_COLUMN in raw else np.zeros(len(raw), bool)
+    )
+    missing = np.logical_or.reduce([m.to_numpy() for m in blank.values()])
+    lat_ok = coords["lat"].between(-90, 90) & coords["merch_lat"].between(-90, 90)
+    long_ok = coords["long"].between(-180, 180) & coords["merch_long"].between(-180, 180)
+    failures: dict[str, np.ndarray] = {
+        "unparseable_row": unparseable,
+        "missing_required_field": missing,
+        "invalid_timestamp": ts.isna().to_numpy(),
+        "amount_not_numeric": amt.isna().to_numpy(),
+        "amount_out_of_range": ~amt.between(0.01, 100_000).to_numpy(),
+        "invalid_card_number": ~s["cc_num"]
+        .astype("str")
+        .str.fullmatch(_CARD_NUM)
+        .fillna(False)
+        .to_numpy(bool),
+        "invalid_coordinates": ~(lat_ok & long_ok).to_numpy(),
+        "invalid_label": ~label.isin(["0", "1"]).to_numpy(),
+        "malformed_trans_num": ~trans_num.str.fullmatch(_TRANS_NUM).fillna(False).to_numpy(bool),
+        "unknown_category": ~s["category"].isin(CATEGORIES).to_numpy(),
+        "invalid_dob": (s["dob"].notna() & dob.isna()).to_numpy() | (dob > ts).fillna(False).to_numpy(bool),
+    }
+    # Duplicates: a transaction id seen earlier among otherwise valid rows is a re-send.
+    so_far_ok = ~np.logical_or.reduce(list(failures.values()))
+    dup = np.zeros(len(raw), dtype=bool)
+    ok_idx = np.flatnonzero(so_far_ok)
+    dup[ok_idx] = trans_num.iloc[ok_idx].str.lower().duplicated(keep="first").to_numpy()
+    failures["duplicate_trans_num"] = dup
+
+    typed = pd.DataFrame(
+        {
+            "trans_ts": ts,
+            "amt": amt,
+            **coords,
+            "dob": dob,
+            "city_pop": city_pop,
+            "unix_time": unix_time,
+            "is_fraud": pd.to_numeric(label, errors="coerce"),
+            "trans_num": trans_num.str.lower(),
+        }
+    )
+    return typed, failures
+
+
+def _history(ctx: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Earlier partitions: card activity for velocity/z-scores, category fraud rates for risk."""
+    wh, day = ctx.warehouse, ctx.day
+    lo = (day - timedelta(days=ctx.source.history_days)).isoformat()
+    cards = wh.read_table(
+        SILVER,
+        ["card_id", "trans_ts", "amt", "category"],
+        where="ds >= :lo AND ds < :ds",
+        params={"lo": lo, "ds": ctx.ds},
+    )
+    risk = wh.read_table(
+        GOLD_CATEGORY,
+        ["category", "transactions", "fraud_transactions"],
+        where="ds >= :lo AND ds < :ds",
+        params={"lo": (day - timedelta(days=60)).isoformat(), "ds": ctx.ds},
+    )
+    return cards, risk
+
+
+def build_silver(
+    raw: pd.DataFrame, typed: pd.DataFrame, valid: np.ndarray, ctx: StageContext, checksum: str
+) -> pd.DataFrame:
+    """Clean rows, personal data dropped or pseudonymised, with their model features."""
+    rows = raw.loc[valid].reset_index(drop=True)
+    t = typed.loc[valid].reset_index(drop=True)
+    silver = pd.DataFrame(
+        {
+            "ds": ctx.ds,
+            "trans_num": t["trans_num"],
+            "card_id": pseudonymise(
+                rows["cc_num"].str.strip(), ctx.settings.pseudonym_secret.get_secret_value()
+            ),
+            "trans_ts": t["trans_ts"],
+            "unix_time": t["unix_time"]
+            .fillna((t["trans_ts"] - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1))
+            .astype("int64"),
+            "merchant": rows["merchant"],
+            "category": rows["category"],
+            "amt": t["amt"].astype(float),
+            "gender": rows["gender"],
+            "city": rows["city"],
+            "state": rows["state"],
+            "zip": rows["zip"],
+            "lat": t["lat"],
+            "long": t["long"],
+            "city_pop": t["city_pop"].fillna(0).astype("int64"),
+            "job": rows["job"],
+            "merch_lat": t["merch_lat"],
+            "merch_long": t["merch_long"],
+            "is_fraud": t["is_fraud"].astype("int64"),
+            "age": ((t["trans_ts"] - t["dob"]).dt.days / 365.25).astype(float),
+        }
+    )
+    history, prior_risk = _history(ctx)
+    card = features.card_features(silver, history)
+    hour, night = features.time_features(silver["trans_ts"])
+    silver = silver.assign(
+        amt_log=np.log1p(silver["amt"]),
+        amt_zscore_card=card["amt_zscore_card"].to_numpy(),
+        card_history_n=card["card_history_n"].to_numpy(),
+        hour=hour,
+        is_night=night,
+        vel_count_1h=card["vel_count_1h"].to_numpy(),
+        vel_amount_1h=card["vel_amount_1h"].to_numpy(),
+        vel_count_24h=card["vel_count_24h"].to_numpy(),
+        vel_amount_24h=card["vel_amount_24h"].to_numpy(),
+        distance_km=features.haversine_km(
+            silver["lat"].to_numpy(),
+            silver["long"].to_numpy(),
+            silver["merch_lat"].to_numpy(),
+            silver["merch_long"].to_numpy(),
+        ),
+        category_risk=features.category_risk(silver["category"], prior_risk),
+        cat_share_card=card["cat_share_card"].to_numpy(),
+        city_pop_log=np.log1p(silver["city_pop"].astype(float)),
+        gender_m=(silver["gender"].astype("str").str.upper() == "M").astype("int64"),
+        source_checksum=checksum,
+    )
+    return silver[list(SILVER.columns)]
+
+
+def build_gold(silver: pd.DataFrame, ds: str, quarantined: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = len(silver)
+    fraud = silver["is_fraud"] == 1
+    daily = pd.DataFrame(
+        [
+            {
+                "ds": ds,
+                "transactions": n,
+                "fraud_transactions": int(fraud.sum()),
+                "fraud_rate": float(fraud.mean()) if n else 0.0,
+                "amount_total": float(silver["amt"].sum()),
+                "amount_fraud": float(silver.loc[fraud, "amt"].sum()),
+                "avg_amount": float(silver["amt"].mean()) if n else 0.0,
+                "cards_active": int(silver["card_id"].nunique()),
+                "quarantined": quarantined,
+                "quarantine_share": quarantined / max(n + quarantined, 1),
+            }
+        ]
+    )
+    by_cat = (
+        silver.groupby("category", observed=True)
+        .agg(
+            transactions=("amt", "size"), fraud_transactions=("is_fraud", "sum"), amount_total=("amt", "sum")
+        )
+        .reset_index()
+    )
+    by_cat["fraud_rate"] = by_cat["fraud_transactions"] / by_cat["transactions"]
+    by_cat["ds"] = ds
+    return daily, by_cat[list(GOLD_CATEGORY.columns)]
+
+
+def _record_quality(ctx: StageContext, report: QualityReport) -> None:
+    ctx.warehouse.delete_where(DQ_RESULTS, "domain = :d AND ds = :ds", {"d": "fraud", "ds": ctx.ds})
+    ctx.warehouse.append(DQ_RESULTS, report_frame(report, "fraud", ctx.ds, ctx.run_id))
+
+
+def transform(ctx: StageContext) -> dict[str, Any]:
+    """Every bronze row ends in silver or in quarantine with its rule; the batch must pass its suite."""
+    part = _bronze_for(ctx)
+    raw = read_bronze(part).to_pandas()
+    typed, failures = parse_and_check(raw, ctx.ds)
+    split = split_rows(len(raw), failures)
+    quarantine = quarantine_frame(raw, split, ctx.ds, ctx.run_id, part.checksum)
+    silver = build_silver(raw, typed, split.valid, ctx, part.checksum)
+    if len(silver) + len(quarantine) != len(raw):  # the invariant the whole layer rests on
+        raise AssertionError(f"bronze {len(raw)} != silver {len(silver)} + quarantine {len(quarantine)}")
+    ctx.progress(f"{len(silver)} rows to silver, {len(quarantine)} quarantined", rules=split.counts)
+
+    report = run_expectations(silver, "fraud_silver", silver_expectations(ctx.spec.quality.min_rows))
+    share = len(quarantine) / max(len(raw), 1)
+    limit = ctx.spec.quality.max_quarantine_share
+    report.results.append(
+        {
+            "expectation": "max_quarantine_share",
+            "column": None,
+            "kwargs": {"max_value": limit},
+            "success": share <= limit,
+            "observed": {"observed_value": round(share, 6), "by_rule": split.counts},
+        }
+    )
+    report.success = all(r["success"] for r in report.results)
+    _record_quality(ctx, report)
+    if not report.success:
+        raise DataQualityError(
+            f"fraud ds={ctx.ds}: the batch failed its expectations, nothing was loaded: "
+            f"{report.describe_failures()}"
+        )
+
+    daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
+    out = partition_dir(ctx.data_dir, "fraud", "silver", ctx.ds)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = part.checksum[:16]
+    paths = {}
+    for name, frame in (
+        ("silver", silver),
+        ("quarantine", quarantine),
+        ("gold_daily", daily),
+        ("gold_category", by_cat),
+    ):
+        path = out / f"{stem}.{name}.parquet"
+        tmp = path.with_suffix(".tmp")
+        frame.to_parquet(tmp, index=False, compression="zstd")
+        tmp.replace(path)
+        paths[name] = str(path)
+    return {
+        "paths": paths,
+        "bronze_rows": len(raw),
+        "silver_rows": len(silver),
+        "quarantined_rows": len(quarantine),
+        "quarantine_by_rule": split.counts,
+        "checksum": part.checksum,
+        "expectations_passed": sum(r["success"] for r in report.results),
+    }
+
+
+# ------------------------------------------------------------------------------- load
+def _transform_result(ctx: StageContext) -> dict[str, Any]:
+    if "transform" in ctx.upstream:
+        return ctx.upstream["transform"]
+    part = latest_bronze(ctx.data_dir, "fraud", ctx.ds)
+    if part is None:
+        raise FileNotFoundError(f"no transformed partition for fraud ds={ctx.ds}; run transform first")
+    folder = partition_dir(ctx.data_dir, "fraud", "silver", ctx.ds)
+    stem = part.checksum[:16]
+    paths = {
+        n: str(folder / f"{stem}.{n}.parquet")
+        for n in ("silver", "quarantine", "gold_daily", "gold_category")
+    }
+    missing = [p for p in paths.values() if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"transform outputs missing for fraud ds={ctx.ds}: {missing}; run transform first"
+        )
+    return {"paths": paths, "checksum": part.checksum, "bronze_rows": part.rows}
+
+
+def load(ctx: StageContext) -> dict[str, Any]:
+    """Replace the date's partition in silver, gold and quarantine, with its audit row, atomically."""
+    prev = _transform_result(ctx)
+    paths = prev["paths"]
+    frames = {
+        SILVER: pq.read_table(paths["silver"]).to_pandas(),
+        QUARANTINE: pq.read_table(paths["quarantine"]).to_pandas(),
+        GOLD_DAILY: pq.read_table(paths["gold_daily"]).to_pandas(),
+        GOLD_CATEGORY: pq.read_table(paths["gold_category"]).to_pandas(),
+    }
+    audit = ops.audit_frame(
+        domain="fraud",
+        action="load",
+        ds=ctx.ds,
+        run_id=ctx.run_id,
+        source_checksum=prev["checksum"],
+        rows_in=int(prev["bronze_rows"]),
+        rows_out=len(frames[SILVER]),
+        rows_quarantined=len(frames[QUARANTINE]),
+        details={"tables": [t.name for t in frames]},
+    )
+    written = ctx.warehouse.replace_partition(ctx.ds, frames, extra=[(ops.AUDIT, audit)])
+    silver_n = ctx.warehouse.count(SILVER, ctx.ds)
+    quarantine_n = ctx.warehouse.count(QUARANTINE, ctx.ds)
+    if silver_n + quarantine_n != int(prev["bronze_rows"]):
+        raise AssertionError(
+            f"warehouse does not reconcile for ds={ctx.ds}: silver {silver_n} + quarantine {quarantine_n} "
+            f"!= bronze {prev['bronze_rows']}"
+        )
+    ctx.progress(f"loaded partition ds={ctx.ds}", written=written)
+    return {
+        "written": written,
+        "silver_rows": silver_n,
+        "quarantined_rows": quarantine_n,
+        "bronze_rows": int(prev["bronze_rows"]),
+        "checksum": prev["checksum"],
+    }
+
+
+def silver_window(ctx: StageContext, days: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """Silver rows of the `days` days ending at the run's date (what train and monitoring read)."""
+    lo = (date.fromisoformat(ctx.ds) - timedelta(days=days - 1)).isoformat()
+    return ctx.warehouse.read_table(
+        SILVER, columns, where="ds >= :lo AND ds <= :ds", params={"lo": lo, "ds": ctx.ds}
+    )

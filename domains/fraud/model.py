@@ -1,0 +1,77 @@
+"""The fraud model as served: XGBoost probabilities, the stored threshold, and per-feature reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from domains.core import model_store
+from domains.core.model_store import ModelRef
+from domains.core.settings import Settings
+
+
+@dataclass
+class FraudModel:
+    """A loaded model version with everything needed to score and explain a batch."""
+
+    booster: Any
+    features: list[str]
+    threshold: float
+    version: str
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, settings: Settings, ref: ModelRef) -> FraudModel:
+        model = model_store.load_xgboost(settings, ref)
+        meta = model_store.load_meta(settings, ref)
+        booster = model.get_booster() if hasattr(model, "get_booster") else model
+        return cls(booster, list(meta["features"]), float(meta["threshold"]), ref.version, meta)
+
+    @property
+    def _trees(self) -> tuple[int, int]:
+        # Early stopping keeps the later trees in the booster; score with the best prefix only.
+        best = self.meta.get("best_iteration")
+        return (0, int(best) + 1) if best is not None else (0, 0)
+
+    def _matrix(self, frame: pd.DataFrame) -> Any:
+        import xgboost as xgb
+
+        missing = [f for f in self.features if f not in frame.columns]
+        if missing:
+            raise KeyError(f"frame lacks model features {missing}")
+        values = frame[self.features].to_numpy(dtype=np.float32, na_value=np.nan)
+        return xgb.DMatrix(values, feature_names=self.features, missing=np.nan)
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Fraud probability per row, in one vectorised call."""
+        if frame.empty:
+            return np.empty(0)
+        return np.asarray(self.booster.predict(self._matrix(frame), iteration_range=self._trees), dtype=float)
+
+    def explain(self, frame: pd.DataFrame, top_k: int = 3) -> list[list[dict[str, float]]]:
+        """The features that pushed each row's score up the most (TreeSHAP contributions, log-odds)."""
+        if frame.empty:
+            return []
+        matrix = self._matrix(frame)
+        contribs = np.asarray(self.booster.predict(matrix, pred_contribs=True, iteration_range=self._trees))[
+            :, :-1
+        ]
+        order = np.argsort(-contribs, axis=1)[:, :top_k]
+        values = frame[self.features].to_numpy(dtype=float, na_value=np.nan)
+        out = []
+        for i, row in enumerate(order):
+            out.append(
+                [
+                    {
+                        "feature": self.features[j],
+                        "value": None if np.isnan(values[i, j]) else float(values[i, j]),
+                        "contribution": round(float(contribs[i, j]), 4),
+                    }
+                    for j in row
+                    if contribs[i, j] > 0
+                ]
+            )
+        return out

@@ -1,0 +1,1 @@
+"""The hr domain: attrition risk and feedback sentiment on anonymised employees."""

@@ -1,0 +1,1 @@
+"""The restaurant domain: review sentiment and rating trends."""

@@ -1,0 +1,15 @@
+"""Declares the restaurant domain once; DAG, API, tests and the readiness validator read it from here."""
+
+from domains.core.spec import DomainSpec, ModelGate
+
+SPEC = DomainSpec(
+    name="restaurant",
+    description="review sentiment and rating trends",
+    schedule="0 6 * * *",
+    api_port=8006,
+    target="sentiment",
+    model_kind="vader_sentiment",
+    baseline="star_rating_rule",
+    gate=ModelGate(metric="f1_macro", greater_is_better=True, min_value=0.5),
+    tags=("restaurant",),
+)

@@ -1,0 +1,1 @@
+"""Airflow-only code: the DAG factory and task callbacks (domains/ stays free of Airflow)."""

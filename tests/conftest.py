@@ -1,0 +1,116 @@
+"""Shared fixtures: a throw-away Airflow home, isolated platform storage, fresh PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Airflow reads its configuration at import: point it at a private home before anything imports it.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+        "PIPELINE_RETRY_DELAY_SECONDS": "1",
+        "GX_ANALYTICS_ENABLED": "False",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+    }
+)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int = 30_000) -> dict[str, str]:
+    """Environment for one isolated platform: its own data dir, warehouse and MLflow store."""
+    base.mkdir(parents=True, exist_ok=True)
+    return {
+        "APP_ENV": "test",
+        "DATA_DIR": str(base / "data"),
+        "WAREHOUSE_URL": warehouse_url or f"sqlite:///{base / 'warehouse.db'}",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{base / 'mlflow.db'}",
+        "MLFLOW_ARTIFACT_ROOT": str(base / "mlartifacts"),
+        "FRAUD_ROWS_PER_DAY": str(rows_per_day),
+        "FRAUD_SOURCE": "synthetic",
+        "LOG_FORMAT": "text",
+        # No API runs in tests unless a test starts one: make sure nothing else answers.
+        "FRAUD_API_URL": "http://127.0.0.1:9",
+    }
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A fresh SQLite-backed platform for one test."""
+    env = platform_env(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def _admin_url(url: str, database: str) -> str:
+    head, _, _ = url.rpartition("/")
+    return f"{head}/{database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server under test; fails loudly (not skips) when it is not reachable."""
+    import sqlalchemy as sa
+
+    from domains.core.warehouse import normalise_url
+
+    engine = sa.create_engine(normalise_url(TEST_DATABASE_URL))
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL at TEST_DATABASE_URL={TEST_DATABASE_URL} is not reachable: {exc}")
+    finally:
+        engine.dispose()
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A brand-new database for one test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from domains.core.warehouse import dispose_engines, normalise_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalise_url(postgres_server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _admin_url(postgres_server, name)
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Migrate the throw-away Airflow metadata database once per session."""
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return _AIRFLOW_HOME

@@ -1,0 +1,50 @@
+"""Row rules, quarantine records and batch expectations."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from domains.core.quality import Expectation, quarantine_frame, run_expectations, split_rows
+
+
+def test_each_bad_row_gets_its_first_broken_rule_and_all_of_them() -> None:
+    split = split_rows(
+        4,
+        {
+            "missing": np.array([False, True, False, True]),
+            "range": np.array([False, False, True, True]),
+        },
+    )
+    assert split.valid.tolist() == [True, False, False, False]
+    assert split.rule.tolist() == [None, "missing", "range", "missing"]
+    assert split.failed_rules.tolist() == [None, "missing", "range", "missing,range"]
+    assert split.counts == {"missing": 2, "range": 2}
+
+
+def test_quarantine_keeps_the_raw_record_and_its_position() -> None:
+    raw = pd.DataFrame({"amt": ["1.0", "abc", None], "id": ["a", "b", "c"]})
+    split = split_rows(3, {"amount_not_numeric": np.array([False, True, True])})
+    q = quarantine_frame(raw, split, "2026-11-20", "run-1", "sum")
+    assert q["row_number"].tolist() == [1, 2]
+    assert [json.loads(r) for r in q["record"]] == [{"amt": "abc", "id": "b"}, {"amt": None, "id": "c"}]
+    assert set(q["rule"]) == {"amount_not_numeric"}
+
+
+def test_expectations_report_what_failed() -> None:
+    frame = pd.DataFrame({"id": [1, 2, 2], "amt": [1.0, 5.0, 500.0]})
+    report = run_expectations(
+        frame,
+        "t",
+        [
+            Expectation("ExpectColumnValuesToBeUnique", {"column": "id"}),
+            Expectation("ExpectColumnValuesToBeBetween", {"column": "amt", "min_value": 0, "max_value": 100}),
+            Expectation("ExpectColumnToExist", {"column": "amt"}),
+            Expectation("ExpectColumnToExist", {"column": "missing_col"}),
+        ],
+    )
+    assert not report.success
+    assert [r["success"] for r in report.results] == [False, False, True, False]
+    assert "ExpectColumnValuesToBeUnique(id)" in report.describe_failures()
