@@ -23,7 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="'list', 'run', or a domain name")
     p.add_argument("what", nargs="?", help="with 'run': a domain or 'all'; with a domain: a stage")
     p.add_argument("--date", help="logical date YYYY-MM-DD (default: yesterday, UTC)")
-    p.add_argument("--days", type=int, default=1, help="with 'run': this many days ending at --date")
+    p.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="with 'run': load this many days ending at --date (history), train on the last",
+    )
     p.add_argument("--warehouse-url", help="override WAREHOUSE_URL")
     return p
 
@@ -43,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         end = date.fromisoformat(normalise_ds(args.date))
         for name in names:
+            # Earlier days only load history (features look back); the last day also trains and serves.
             for offset in range(args.days - 1, -1, -1):
-                run_pipeline(name, end - timedelta(days=offset), args.warehouse_url)
+                stages = STAGES if offset == 0 else STAGES[:3]
+                run_pipeline(name, end - timedelta(days=offset), args.warehouse_url, stages=stages)
         return 0
     spec = get_spec(args.target)
     if args.what not in STAGES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -66,10 +68,11 @@ def _read_csv(path: Path) -> pa.Table:
         bad_lines.append(row.text)
         return "skip"
 
-    try:
-        names = pacsv.open_csv(path).schema.names
-    except pa.ArrowInvalid as exc:
-        raise SourceError(f"{path} is not a readable CSV file: {exc}") from exc
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8", errors="replace") as fh:
+        names = next(csv.reader(fh), [])
+    if not names:
+        raise SourceError(f"{path} is empty: expected a header row with the raw fraud columns")
     table = pacsv.read_csv(
         path,
         parse_options=pacsv.ParseOptions(invalid_row_handler=keep_bad_line),
@@ -444,7 +447,7 @@ def _num(values: np.ndarray, decimals: int) -> pa.Array:
 
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    return np.array([b.hex() for b in raw]) if n < 1000 else _fast_hex(raw)
+    return _fast_hex(raw)
 
 
 def _fast_hex(raw: np.ndarray) -> np.ndarray:

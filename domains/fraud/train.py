@@ -17,6 +17,9 @@ from domains.fraud.etl import silver_window
 from domains.fraud.schema import FEATURES
 
 MIN_POSITIVES = 20
+# Domain knowledge the model may not contradict: more activity on a card within the hour never
+# makes a transaction safer (card-testing bursts). Keeps scores explainable and stable.
+MONOTONE_RISK = {"vel_count_1h": 1, "vel_amount_1h": 1}
 XGB_PARAMS: dict[str, Any] = {
     "n_estimators": 600,
     "max_depth": 5,
@@ -26,8 +29,9 @@ XGB_PARAMS: dict[str, Any] = {
     "min_child_weight": 2,
     "reg_lambda": 1.0,
     "tree_method": "hist",
-    "eval_metric": "aucpr",
-    "early_stopping_rounds": 40,
+    # Log-loss stops more steadily than PR-AUC when the validation slice holds few frauds.
+    "eval_metric": "logloss",
+    "early_stopping_rounds": 100,
     "random_state": 42,
     "n_jobs": 2,
 }
@@ -62,8 +66,13 @@ def fit_xgboost(train: pd.DataFrame, valid: pd.DataFrame) -> Any:
 
     y = train["is_fraud"].to_numpy()
     pos = max(int(y.sum()), 1)
-    weight = min((len(y) - pos) / pos, 100.0)
-    model = xgb.XGBClassifier(**XGB_PARAMS, scale_pos_weight=weight)
+    # sqrt of the imbalance: enough to learn the rare class without flattening every score.
+    weight = min(((len(y) - pos) / pos) ** 0.5, 100.0)
+    model = xgb.XGBClassifier(
+        **XGB_PARAMS,
+        scale_pos_weight=weight,
+        monotone_constraints={f: MONOTONE_RISK.get(f, 0) for f in FEATURES},
+    )
     model.fit(
         train[list(FEATURES)],
         y,

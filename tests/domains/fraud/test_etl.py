@@ -1,0 +1,91 @@
+"""Fraud extract → transform → load on a real warehouse: reconciliation, privacy, idempotency, bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from domains.core.pipeline import make_context, run_pipeline, run_stage
+from domains.core.quality import DQ_RESULTS, DataQualityError
+from domains.fraud.schema import GOLD_DAILY, PERSONAL_COLUMNS, QUARANTINE, RAW_LINE_COLUMN, SILVER
+from domains.fraud.source import generate_day
+
+ETL = ("extract", "transform", "load")
+DAY = "2026-11-20"
+
+
+def _counts(ctx) -> dict[str, int]:
+    wh = ctx.warehouse
+    return {t.name: wh.count(t, DAY) for t in (SILVER, QUARANTINE, GOLD_DAILY)}
+
+
+def test_every_bronze_row_lands_in_silver_or_quarantine_and_reruns_replace(isolated_env) -> None:
+    first = run_pipeline("fraud", DAY, stages=ETL)
+    ctx = make_context("fraud", DAY)
+    counts = _counts(ctx)
+    bronze = first["extract"]["rows"]
+    assert counts["fraud_silver_transactions"] + counts["fraud_quarantine"] == bronze == 30_000
+    assert counts["fraud_gold_daily"] == 1
+    snapshot = ctx.warehouse.read_table(SILVER, ["trans_num", "amt", "vel_count_24h"]).sort_values(
+        "trans_num"
+    )
+
+    run_pipeline("fraud", DAY, stages=ETL)
+    assert _counts(ctx) == counts
+    again = ctx.warehouse.read_table(SILVER, ["trans_num", "amt", "vel_count_24h"]).sort_values("trans_num")
+    pd.testing.assert_frame_equal(snapshot.reset_index(drop=True), again.reset_index(drop=True))
+
+
+def test_silver_holds_no_personal_data_and_quarantine_says_why(isolated_env) -> None:
+    run_pipeline("fraud", DAY, stages=ETL)
+    ctx = make_context("fraud", DAY)
+    silver = ctx.warehouse.read_table(SILVER)
+    assert not set(PERSONAL_COLUMNS) & set(silver.columns)
+    raw = generate_day(DAY, 30_000).table.to_pandas()
+    assert not set(raw["cc_num"].dropna()) & set(silver["card_id"])
+    assert silver["trans_num"].is_unique
+    quarantine = ctx.warehouse.read_table(QUARANTINE)
+    assert quarantine["rule"].notna().all()
+    assert {"amount_not_numeric", "duplicate_trans_num", "invalid_timestamp"} <= set(quarantine["rule"])
+    gold = ctx.warehouse.read_table(GOLD_DAILY).iloc[0]
+    assert 0.003 < gold["fraud_rate"] < 0.015
+
+
+def test_a_malformed_user_file_is_quarantined_row_by_row(isolated_env, tmp_path, monkeypatch) -> None:
+    good = generate_day(DAY, 3000, dirty_share=0.0).table.to_pandas().drop(columns=[RAW_LINE_COLUMN])
+    good.loc[0, "amt"] = "twelve"  # wrong type
+    good.loc[1, "trans_date_trans_time"] = "yesterday"  # unparseable date
+    good.loc[2, "lat"] = "-999"  # out of range
+    good.loc[3, "cc_num"] = None  # missing
+    path = tmp_path / "export.csv"
+    good.to_csv(path, index=False)
+    with path.open("a") as fh:
+        fh.write("garbage line without enough fields\n,,,\n")
+    monkeypatch.setenv("FRAUD_SOURCE", str(path))
+    result = run_pipeline("fraud", DAY, stages=ETL)
+    assert result["extract"]["rows"] == 3002
+    ctx = make_context("fraud", DAY)
+    q = ctx.warehouse.read_table(QUARANTINE)
+    rules = dict(zip(q["row_number"], q["rule"], strict=True))
+    assert rules[0] == "amount_not_numeric"
+    assert rules[1] == "invalid_timestamp"
+    assert rules[2] == "invalid_coordinates"
+    assert rules[3] == "missing_required_field"
+    assert list(q["rule"]).count("unparseable_row") == 2
+    assert ctx.warehouse.count(SILVER, DAY) + len(q) == 3002
+
+
+def test_a_batch_breaking_its_expectations_stops_before_load(isolated_env, monkeypatch) -> None:
+    monkeypatch.setenv("FRAUD_DIRTY_SHARE", "0.2")  # far above the 5% quarantine limit
+    run_stage("fraud", "extract", DAY)
+    with pytest.raises(DataQualityError, match="max_quarantine_share"):
+        run_stage("fraud", "transform", DAY)
+    ctx = make_context("fraud", DAY)
+    assert ctx.warehouse.count(SILVER, DAY) == 0
+    dq = ctx.warehouse.read_table(DQ_RESULTS)
+    assert not dq.loc[dq["expectation"] == "max_quarantine_share", "success"].any()
+
+
+def test_load_without_transform_outputs_fails_clearly(isolated_env) -> None:
+    with pytest.raises(FileNotFoundError, match="run transform first"):
+        run_stage("fraud", "load", DAY)

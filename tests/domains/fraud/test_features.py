@@ -1,0 +1,50 @@
+"""Feature code checked against slow, obvious reference implementations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domains.fraud.features import card_features, haversine_km, window_stats
+
+
+def test_window_stats_match_a_brute_force_count() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    card = np.sort(rng.integers(0, 15, n))
+    t = np.concatenate([np.sort(rng.integers(0, 200_000, (card == c).sum())) for c in np.unique(card)])
+    amt = rng.uniform(1, 100, n)
+    count, total = window_stats(card, t, amt, 3600)
+    for i in range(n):
+        same = (card == card[i]) & (t > t[i] - 3600) & (np.arange(n) <= i)
+        assert count[i] == same.sum()
+        assert np.isclose(total[i], amt[same].sum())
+
+
+def test_history_feeds_velocity_and_the_zscore_excludes_the_row_itself() -> None:
+    ts = pd.Timestamp("2026-11-20 12:00:00")
+    history = pd.DataFrame(
+        {
+            "card_id": ["a", "a", "a"],
+            "trans_ts": [ts - pd.Timedelta(hours=h) for h in (30, 20, 0.5)],
+            "amt": [10.0, 12.0, 11.0],
+            "category": ["food", "food", "food"],
+        }
+    )
+    current = pd.DataFrame(
+        {"card_id": ["a", "b"], "trans_ts": [ts, ts], "amt": [500.0, 20.0], "category": ["travel", "food"]}
+    )
+    f = card_features(current, history)
+    a, b = f.loc[0], f.loc[1]
+    assert a["vel_count_1h"] == 2 and a["vel_count_24h"] == 3
+    assert np.isclose(a["vel_amount_24h"], 12 + 11 + 500)
+    assert a["card_history_n"] == 3
+    assert a["amt_zscore_card"] > 10  # far above the card's own past spending
+    assert a["cat_share_card"] == 0.0  # never bought travel before
+    assert b["card_history_n"] == 0 and np.isnan(b["amt_zscore_card"])
+
+
+def test_haversine_known_distance() -> None:
+    # New York to Los Angeles is about 3,936 km.
+    d = haversine_km(np.array([40.7128]), np.array([-74.0060]), np.array([34.0522]), np.array([-118.2437]))
+    assert abs(d[0] - 3936) < 15
