@@ -58,5 +58,5 @@ def test_a_per_day_path_template_picks_the_day_file(tmp_path) -> None:
 def test_a_file_missing_columns_is_refused_naming_them(tmp_path) -> None:
     path = tmp_path / "bad.csv"
     pd.DataFrame({"amt": [1.0], "cc_num": ["4111111111111111"]}).to_csv(path, index=False)
-    with pytest.raises(SourceError, match="lacks required columns.*trans_num"):
+    with pytest.raises(SourceError, match=r"lacks required columns.*trans_num"):
         read_file_source(str(path), "2026-11-20")

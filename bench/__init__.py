@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): throughput and latency measured, never asserted in tests."""

@@ -1,0 +1,183 @@
+"""`python -m bench`: fraud ETL throughput into PostgreSQL, load vs raw COPY, DAG parse time."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def _fresh_database(server_url: str) -> tuple[str, Any]:
+    import sqlalchemy as sa
+
+    from domains.core.warehouse import normalise_url
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return server_url.rsplit("/", 1)[0] + f"/{name}", (admin, name)
+
+
+def _drop_database(handle: Any) -> None:
+    import sqlalchemy as sa
+
+    from domains.core.warehouse import dispose_engines
+
+    admin, name = handle
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bench_etl(server_url: str, rows: int, repeats: int) -> dict[str, Any]:
+    """extract → transform → load of one day of `rows` transactions from a CSV export, into PostgreSQL."""
+    from domains.core.pipeline import run_stage
+    from domains.fraud.schema import RAW_LINE_COLUMN
+    from domains.fraud.source import generate_day
+
+    work = Path(tempfile.mkdtemp(prefix="bench-fraud-"))
+    csv_path = work / "fraud_export.csv"
+    generate_day("2026-11-20", rows).table.drop_columns([RAW_LINE_COLUMN]).to_pandas().to_csv(
+        csv_path, index=False
+    )
+    url, handle = _fresh_database(server_url)
+    os.environ.update(
+        {
+            "DATA_DIR": str(work / "data"),
+            "WAREHOUSE_URL": url,
+            "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+            "FRAUD_SOURCE": str(csv_path),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    try:
+        # Warm-up: imports (GX, pyarrow) and table creation are paid once per process, not per row.
+        run_stage("fraud", "extract", "2026-11-19")
+        run_stage("fraud", "transform", "2026-11-19")
+        run_stage("fraud", "load", "2026-11-19")
+        runs = []
+        for _ in range(repeats):
+            stage_times = {}
+            upstream: dict[str, Any] = {}
+            for stage in ("extract", "transform", "load"):
+                t0 = time.perf_counter()
+                upstream[stage] = run_stage("fraud", stage, "2026-11-20", upstream=upstream)
+                stage_times[stage] = time.perf_counter() - t0
+            runs.append(stage_times)
+        silver_path = upstream["transform"]["paths"]["silver"]
+        load_vs_copy = bench_load_vs_copy(url, silver_path, repeats)
+    finally:
+        _drop_database(handle)
+    total = [sum(r.values()) for r in runs]
+    best = min(range(len(runs)), key=lambda i: total[i])
+    return {
+        "rows": rows,
+        "repeats": repeats,
+        "stage_seconds_best": {k: round(v, 3) for k, v in runs[best].items()},
+        "extract_to_load_seconds_median": round(statistics.median(total), 3),
+        "extract_to_load_rows_per_second": round(rows / statistics.median(total)),
+        "load_vs_raw_copy": load_vs_copy,
+    }
+
+
+def bench_load_vs_copy(url: str, silver_path: str, repeats: int) -> dict[str, Any]:
+    """Our partition replace (delete + COPY + audit, one transaction) vs a bare psycopg COPY of the frame."""
+    import pandas as pd
+    import psycopg
+    import pyarrow.csv as pacsv
+
+    from domains.core.warehouse import Warehouse, _arrow
+    from domains.fraud.schema import SILVER
+
+    frame = pd.read_parquet(silver_path)
+    wh = Warehouse(url)
+    wh.ensure(SILVER)
+    ours, raw_arrow, raw_pandas = [], [], []
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    cols = ", ".join(f'"{c}"' for c in SILVER.columns)
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        wh.replace_partition("2026-11-20", {SILVER: frame})
+        ours.append(time.perf_counter() - t0)
+        for target, serialise in ((raw_arrow, "arrow"), (raw_pandas, "pandas")):
+            with psycopg.connect(dsn) as conn:
+                conn.execute("CREATE TEMP TABLE raw_copy (LIKE fraud_silver_transactions INCLUDING INDEXES)")
+                t0 = time.perf_counter()
+                buf = io.BytesIO()
+                if serialise == "arrow":
+                    pacsv.write_csv(_arrow(frame, SILVER), buf, pacsv.WriteOptions(include_header=False))
+                else:
+                    frame[list(SILVER.columns)].to_csv(buf, index=False, header=False)
+                with conn.cursor().copy(f"COPY raw_copy ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
+                    cp.write(buf.getvalue())
+                conn.commit()
+                target.append(time.perf_counter() - t0)
+    ours_s, arrow_s, pandas_s = min(ours), min(raw_arrow), min(raw_pandas)
+    return {
+        "rows": len(frame),
+        "load_step_seconds": round(ours_s, 3),
+        "raw_copy_arrow_csv_seconds": round(arrow_s, 3),
+        "raw_copy_pandas_csv_seconds": round(pandas_s, 3),
+        "speed_ratio_vs_raw_arrow_copy": round(arrow_s / ours_s, 3),
+        "speed_ratio_vs_raw_pandas_copy": round(pandas_s / ours_s, 3),
+    }
+
+
+def bench_dag_parse() -> dict[str, Any]:
+    code = (
+        "import time; t=time.perf_counter();"
+        "from airflow.dag_processing.dagbag import DagBag;"
+        "t1=time.perf_counter(); b=DagBag(dag_folder='dags'); t2=time.perf_counter();"
+        "print(t1-t, t2-t1, len(b.dags), len(b.import_errors))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    airflow_import, parse, dags, errors = out.stdout.strip().splitlines()[-1].split()
+    return {
+        "dag_folder_parse_seconds": round(float(parse), 4),
+        "airflow_import_seconds": round(float(airflow_import), 3),
+        "dags": int(dags),
+        "import_errors": int(errors),
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "500000")))
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    args = p.parse_args()
+    print(f"fraud ETL into PostgreSQL, {args.rows} rows, {args.repeats} repeats ...", flush=True)
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "fraud_etl": bench_etl(args.database_url, args.rows, args.repeats),
+        "dag_parse": bench_dag_parse(),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    print(f"written to {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
