@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DOMAIN ?=
 DATE ?=
+# Days loaded by `make run`: the earlier ones are feature history, the last one trains and serves.
+DAYS ?= 2
 
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
@@ -23,9 +25,9 @@ $(STAMP): requirements.txt constraints.txt
 
 venv: $(STAMP)
 
-# Run every built domain's pipeline once (or DOMAIN=name) for DATE (default: yesterday, UTC).
+# Run every built domain's pipeline (or DOMAIN=name) for DATE (default: yesterday, UTC).
 run: $(STAMP)
-	$(PY) -m domains run $(if $(DOMAIN),$(DOMAIN),all) $(if $(DATE),--date $(DATE),)
+	$(PY) -m domains run $(if $(DOMAIN),$(DOMAIN),all) --days $(DAYS) $(if $(DATE),--date $(DATE),)
 
 # Whole suite; DOMAIN=fraud runs one domain's tests (tests/domains/fraud).
 test: $(STAMP)
