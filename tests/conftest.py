@@ -8,7 +8,9 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,8 @@ os.environ.update(
         "PIPELINE_RETRY_DELAY_SECONDS": "1",
         "GX_ANALYTICS_ENABLED": "False",
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+        # A developer's .env (e.g. the secrets `make run` generates) must not leak into tests.
+        "PLATFORM_ENV_FILE": "",
     }
 )
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
@@ -114,3 +118,44 @@ def airflow_db() -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return _AIRFLOW_HOME
+
+
+# A fraud platform trained once per session (two days of synthetic data), shared by model, API
+# and readiness tests.
+TRAIN_DAYS = ("2026-11-18", "2026-11-19")
+
+
+@contextmanager
+def patched_env(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def trained_fraud(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from domains.core.pipeline import run_pipeline
+
+    base: Path = tmp_path_factory.mktemp("fraud-trained")
+    env = platform_env(base)
+    with patched_env(env):
+        # The first day is history for the features; the second trains, validates and serves.
+        results = [
+            run_pipeline("fraud", TRAIN_DAYS[0], stages=("extract", "transform", "load")),
+            run_pipeline("fraud", TRAIN_DAYS[1]),
+        ]
+    return {"env": env, "results": results, "base": base}
+
+
+@pytest.fixture
+def fraud_env(trained_fraud: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for key, value in trained_fraud["env"].items():
+        monkeypatch.setenv(key, value)
+    return trained_fraud

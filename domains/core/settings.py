@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = PROJECT_ROOT / "var"
+# The repository's .env (written by `make run` with generated secrets); PLATFORM_ENV_FILE= disables it.
+ENV_FILE: str | None = os.environ.get("PLATFORM_ENV_FILE", str(PROJECT_ROOT / ".env")) or None
 
 # Development defaults: usable out of the box, refused when APP_ENV=production.
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me"
-DEV_PSEUDONYM_SECRET = "dev-only-pseudonym-secret-change-me"
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-before-production"
+DEV_PSEUDONYM_SECRET = "dev-only-pseudonym-secret-change-me-before-production"
 _DEV_SECRETS = {DEV_JWT_SECRET, DEV_PSEUDONYM_SECRET}
 
 
 class Settings(BaseSettings):
     """Platform-wide settings; every field maps to an upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")
 
     app_env: Literal["development", "test", "production"] = "development"
     data_dir: Path = VAR_DIR / "data"
@@ -33,6 +36,23 @@ class Settings(BaseSettings):
     cpu_hour_cost_usd: float = Field(default=0.048, ge=0)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+    # Prediction APIs (one process per domain; see api/).
+    api_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    api_rate_limit_per_minute: int = Field(default=12_000, ge=0)  # per token subject; 0 disables
+    api_rate_limit_burst: int = Field(default=600, ge=1)
+    api_cors_origins: str = ""  # comma-separated; empty: no CORS headers
+    api_model_refresh_seconds: float = Field(default=60.0, ge=0)  # 0: reload only on /admin/reload
+    api_microbatch_max_size: int = Field(default=256, ge=1)  # 1: score each request on its own
+    api_microbatch_max_wait_ms: float = Field(default=1.0, ge=0, le=50)
+
+    @field_validator("api_jwt_secret", "pseudonym_secret", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object, info: object) -> object:
+        # `API_JWT_SECRET=` copied from .env.example means "not set", never "sign with an empty key".
+        if value is None or (isinstance(value, str) and not value.strip()):
+            name = getattr(info, "field_name", "")
+            return DEV_JWT_SECRET if name == "api_jwt_secret" else DEV_PSEUDONYM_SECRET
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
@@ -56,7 +76,7 @@ class Settings(BaseSettings):
 class SourceSettings(BaseSettings):
     """Per-domain source settings, read with the domain's prefix (FRAUD_SOURCE, FRAUD_ROWS_PER_DAY...)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")
 
     source: str = "synthetic"
     rows_per_day: int = Field(default=100_000, ge=100)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,8 @@ from domains.core.drift import reference_profile
 from domains.core.metrics import best_f1_threshold, classification_metrics
 from domains.core.pipeline import StageContext
 from domains.fraud.etl import silver_window
-from domains.fraud.schema import FEATURES
+from domains.fraud.features import category_risk
+from domains.fraud.schema import CATEGORIES, FEATURES, GOLD_CATEGORY
 
 MIN_POSITIVES = 20
 # Domain knowledge the model may not contradict: more activity on a card within the hour never
@@ -82,6 +83,22 @@ def fit_xgboost(train: pd.DataFrame, valid: pd.DataFrame) -> Any:
     return model
 
 
+def serving_category_risk(ctx: StageContext) -> dict[str, float | None]:
+    """Category fraud rates up to and including the run's date, as the API computes `category_risk`.
+
+    The same 60-day shrunk estimate transform uses, shifted one day on: what tomorrow's rows will see.
+    """
+    lo = (ctx.day - timedelta(days=59)).isoformat()
+    prior = ctx.warehouse.read_table(
+        GOLD_CATEGORY,
+        ["category", "transactions", "fraud_transactions"],
+        where="ds >= :lo AND ds <= :ds",
+        params={"lo": lo, "ds": ctx.ds},
+    )
+    rates = category_risk(pd.Series(CATEGORIES), prior)
+    return {c: (float(r) if np.isfinite(r) else None) for c, r in zip(CATEGORIES, rates, strict=True)}
+
+
 def train(ctx: StageContext) -> dict[str, Any]:
     """Fit on the warehouse window, log both models' held-out metrics, register the challenger."""
     days = ctx.source.train_window_days
@@ -137,6 +154,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "baseline": {"name": ctx.spec.baseline, "threshold": base_threshold, "metrics": base_metrics},
         "metrics": metrics,
         "feature_importances": importances,
+        "category_risk": serving_category_risk(ctx),
         "reference_profile": reference_profile(train_df, FEATURES),
         "trained_at": datetime.now(UTC).isoformat(),
         "logical_date": ctx.ds,

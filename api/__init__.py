@@ -1,0 +1,1 @@
+"""Prediction APIs: one FastAPI app factory (api.factory) and one small module per domain."""

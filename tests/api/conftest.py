@@ -1,0 +1,57 @@
+"""Fixtures for API tests: the fraud app on the session's trained platform, tokens, a client factory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def make_token(scope: str = "predict", ttl: int = 600, secret: str = SECRET, **claims: Any) -> str:
+    body = {"sub": "tester", "scope": scope, "exp": int(time.time()) + ttl, **claims}
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, secret, algorithm="HS256")
+
+
+def auth(scope: str = "predict admin", **kwargs: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(scope, **kwargs)}"}
+
+
+@pytest.fixture
+def fraud_client(fraud_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """`with fraud_client(API_RATE_LIMIT_BURST="2") as client:` runs the app's lifespan (model load)."""
+    from api.factory import create_app
+    from domains.core.settings import Settings
+    from domains.fraud.serving import SERVICE
+
+    monkeypatch.setenv("API_JWT_SECRET", SECRET)
+    monkeypatch.setenv("API_MODEL_REFRESH_SECONDS", "0")
+
+    @contextmanager
+    def open_client(**env: str) -> Iterator[TestClient]:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        app = create_app(SERVICE, Settings())
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+
+    return open_client
+
+
+@pytest.fixture
+def client(fraud_client: Callable[..., Any]) -> Iterator[TestClient]:
+    with fraud_client() as c:
+        yield c
+
+
+@pytest.fixture
+def example() -> dict[str, Any]:
+    from domains.fraud.serving import EXAMPLE
+
+    return dict(EXAMPLE)
