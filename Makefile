@@ -1,4 +1,4 @@
-# Entry points: `make run` (the main job on embedded defaults), `make test` (the whole suite),
+# Entry points: `make run` (Airflow + APIs on embedded defaults), `make test` (the whole suite),
 # `make bench` (benchmarks), `make lint`. DOMAIN=<name> narrows test/run to one domain.
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -13,7 +13,7 @@ DAYS ?= 2
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv run test lint bench lock clean
+.PHONY: venv run pipelines test lint bench lock clean
 
 $(STAMP): requirements.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -25,8 +25,12 @@ $(STAMP): requirements.txt constraints.txt
 
 venv: $(STAMP)
 
-# Run every built domain's pipeline (or DOMAIN=name) for DATE (default: yesterday, UTC).
+# The main job: bootstrap each built domain once, then Airflow on 8080 + the APIs (Ctrl-C stops all).
 run: $(STAMP)
+	$(PY) -m launcher $(if $(DOMAIN),--domain $(DOMAIN),)
+
+# Pipelines only, outside Airflow: every built domain (or DOMAIN=name) for DATE (default: yesterday).
+pipelines: $(STAMP)
 	$(PY) -m domains run $(if $(DOMAIN),$(DOMAIN),all) --days $(DAYS) $(if $(DATE),--date $(DATE),)
 
 # Whole suite; DOMAIN=fraud runs one domain's tests (tests/domains/fraud).

@@ -1,4 +1,4 @@
-"""`python -m bench`: fraud ETL throughput into PostgreSQL, load vs raw COPY, DAG parse time."""
+"""`python -m bench`: fraud ETL into PostgreSQL, load vs raw COPY, API vs bare FastAPI, DAG parse time."""
 
 from __future__ import annotations
 
@@ -156,24 +156,45 @@ def bench_dag_parse() -> dict[str, Any]:
     }
 
 
+SECTIONS = ("etl", "api", "dag_parse")
+SECTION_KEYS = ("fraud_etl", "fraud_api", "dag_parse")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "500000")))
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    p.add_argument("--api-seconds", type=float, default=8.0, help="seconds per load round")
     p.add_argument(
         "--database-url",
         default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     )
     args = p.parse_args()
-    print(f"fraud ETL into PostgreSQL, {args.rows} rows, {args.repeats} repeats ...", flush=True)
-    results = {
+    only = set(args.only.split(","))
+    results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "fraud_etl": bench_etl(args.database_url, args.rows, args.repeats),
-        "dag_parse": bench_dag_parse(),
     }
+    if "etl" in only:
+        print(f"fraud ETL into PostgreSQL, {args.rows} rows, {args.repeats} repeats ...", flush=True)
+        results["fraud_etl"] = bench_etl(args.database_url, args.rows, args.repeats)
+    if "api" in only:
+        from bench.api import bench_api
+
+        print("fraud API vs bare FastAPI, 32 connections, one uvicorn worker each ...", flush=True)
+        results["fraud_api"] = bench_api(seconds=args.api_seconds)
+    if "dag_parse" in only:
+        results["dag_parse"] = bench_dag_parse()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    latest = RESULTS / "latest.json"
+    # --only refreshes some sections; keep the others from the previous run (each is dated).
+    merged = json.loads(latest.read_text()) if latest.exists() else {}
+    for key in SECTION_KEYS:
+        if key in results:
+            results[key] = {"measured_at": results["measured_at"], **results[key]}
+    merged.update(results)
+    latest.write_text(json.dumps(merged, indent=2))
     print(json.dumps(results, indent=2))
     print(f"written to {RESULTS / 'latest.json'}")
     return 0

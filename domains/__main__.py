@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="with 'run': load this many days ending at --date (history), train on the last",
     )
+    p.add_argument(
+        "--stages",
+        help="with 'run': comma-separated stages for every day "
+        "(default: ETL on history days, all six on the last)",
+    )
     p.add_argument("--warehouse-url", help="override WAREHOUSE_URL")
     return p
 
@@ -47,10 +52,15 @@ def main(argv: list[str] | None = None) -> int:
             [s.name for s in built_domains()] if args.what in (None, "all") else [get_spec(args.what).name]
         )
         end = date.fromisoformat(normalise_ds(args.date))
+        chosen = tuple(args.stages.split(",")) if args.stages else None
+        unknown = set(chosen or ()) - set(STAGES)
+        if unknown:
+            print(f"unknown stages {sorted(unknown)}; stages are: {', '.join(STAGES)}", file=sys.stderr)
+            return 2
         for name in names:
             # Earlier days only load history (features look back); the last day also trains and serves.
             for offset in range(args.days - 1, -1, -1):
-                stages = STAGES if offset == 0 else STAGES[:3]
+                stages = chosen or (STAGES if offset == 0 else STAGES[:3])
                 run_pipeline(name, end - timedelta(days=offset), args.warehouse_url, stages=stages)
         return 0
     spec = get_spec(args.target)

@@ -1,0 +1,1 @@
+"""`make run`: bootstrap the built domains once, then supervise Airflow and the prediction APIs."""
