@@ -77,7 +77,9 @@ def port_free(port: int) -> bool:
     return True
 
 
-def run_step(title: str, command: list[str], env: dict[str, str], log_name: str, echo: str = "[") -> None:
+def run_step(
+    title: str, command: list[str], env: dict[str, str], log_name: str, echo: tuple[str, ...] = ("[",)
+) -> None:
     """Run a bootstrap command, echoing its progress lines; stop with the log's tail if it fails."""
     say(f"{title}: {shlex.join(command)}")
     log_path = LOGS / log_name
@@ -92,8 +94,10 @@ def run_step(title: str, command: list[str], env: dict[str, str], log_name: str,
         for line in proc.stdout:
             log.write(line)
             # Progress lines of our stages start with "[domain date]"; Airflow's own logs go to the file.
-            if echo in line:
-                print(f"    {line.rstrip()}", flush=True)
+            if any(marker in line for marker in echo):
+                # Airflow's structured lines: keep the message, drop timestamp and level.
+                message = line.split("]", 1)[1] if line.startswith("20") and "]" in line else line
+                print(f"    {message.strip()[:160]}", flush=True)
     if proc.returncode != 0:
         tail = "\n".join(log_path.read_text().splitlines()[-30:])
         raise SystemExit(f"{title} failed (exit {proc.returncode}); last lines of {log_path}:\n{tail}")
@@ -120,7 +124,7 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
             [python, "-m", "airflow", "db", "migrate"],
             env,
             "setup.log",
-            echo="Database migration done",
+            echo=("Database migration done",),
         )
     ds = datetime.now(UTC).date() - timedelta(days=1)  # the latest complete daily interval
     for domain in domains:
@@ -146,14 +150,14 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
                 ],
                 env,
                 f"bootstrap-{domain}.log",
-                echo=f"[{domain} ",
+                echo=(f"[{domain} ",),
             )
         run_step(
             f"{domain}: first DAG run for {ds} (visible in the Airflow UI)",
             [python, "-m", "airflow", "dags", "test", f"{domain}_pipeline", ds.isoformat()],
             env,
             f"bootstrap-{domain}.log",
-            echo=f"[{domain} ",
+            echo=("[DAG TEST] starting task_id", "[DAG TEST] end task", "DagRun Finished"),
         )
         if not has_champion(domain, env):
             log = LOGS / f"bootstrap-{domain}.log"

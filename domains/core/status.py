@@ -9,9 +9,11 @@ import json
 import math
 from typing import Any
 
+import pandas as pd
+
 from domains.core.ops import AUDIT, DRIFT, MODEL_METRICS
 from domains.core.quality import DQ_RESULTS
-from domains.core.warehouse import Warehouse
+from domains.core.warehouse import TableDef, Warehouse
 
 
 def _clean(value: Any) -> Any:
@@ -28,17 +30,25 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
+def _latest(wh: Warehouse, table: TableDef, domain: str, sql: str) -> pd.DataFrame | None:
+    """Rows of `sql` (with :d bound to the domain); None when the table or the rows do not exist yet."""
+    if not wh.has_table(table.name):
+        return None
+    rows = wh.read_sql(sql, {"d": domain})
+    return None if rows.empty else rows
+
+
 def data_quality(wh: Warehouse, domain: str) -> dict[str, Any] | None:
     """The latest expectation-suite run: when, on which date, what passed and what failed."""
-    if not wh.has_table(DQ_RESULTS.name):
-        return None
-    latest = wh.read_sql(
+    latest = _latest(
+        wh,
+        DQ_RESULTS,
+        domain,
         f"SELECT ds, run_id, suite, expectation, column_name, success, observed FROM {DQ_RESULTS.name} "
         f"WHERE domain = :d AND run_id = (SELECT run_id FROM {DQ_RESULTS.name} WHERE domain = :d "
         "ORDER BY checked_at DESC LIMIT 1)",
-        {"d": domain},
     )
-    if latest.empty:
+    if latest is None:
         return None
     ok = latest["success"].astype(bool)
     failed = latest.loc[~ok, ["expectation", "column_name", "observed"]]
@@ -55,14 +65,14 @@ def data_quality(wh: Warehouse, domain: str) -> dict[str, Any] | None:
 
 def reconciliation(wh: Warehouse, domain: str) -> dict[str, Any] | None:
     """The latest load's row accounting: bronze rows must equal silver plus quarantined rows."""
-    if not wh.has_table(AUDIT.name):
-        return None
-    rows = wh.read_sql(
+    rows = _latest(
+        wh,
+        AUDIT,
+        domain,
         f"SELECT ds, run_id, source_checksum, rows_in, rows_out, rows_quarantined, event_at "
         f"FROM {AUDIT.name} WHERE domain = :d AND action = 'load' ORDER BY event_at DESC LIMIT 1",
-        {"d": domain},
     )
-    if rows.empty:
+    if rows is None:
         return None
     row = _records(rows)[0]
     unreconciled = (row["rows_in"] or 0) - (row["rows_out"] or 0) - (row["rows_quarantined"] or 0)
@@ -71,14 +81,14 @@ def reconciliation(wh: Warehouse, domain: str) -> dict[str, Any] | None:
 
 def drift(wh: Warehouse, domain: str) -> dict[str, Any] | None:
     """PSI per feature on the latest monitored date, worst first."""
-    if not wh.has_table(DRIFT.name):
-        return None
-    rows = wh.read_sql(
+    rows = _latest(
+        wh,
+        DRIFT,
+        domain,
         f"SELECT ds, model_version, feature, psi, severity FROM {DRIFT.name} WHERE domain = :d "
         f"AND ds = (SELECT MAX(ds) FROM {DRIFT.name} WHERE domain = :d) ORDER BY psi DESC",
-        {"d": domain},
     )
-    if rows.empty:
+    if rows is None:
         return None
     return {
         "ds": _clean(rows["ds"].iloc[0]),
@@ -90,15 +100,15 @@ def drift(wh: Warehouse, domain: str) -> dict[str, Any] | None:
 
 def model_metrics(wh: Warehouse, domain: str) -> dict[str, Any] | None:
     """Metrics recorded by the latest run that trained or judged a model, per role."""
-    if not wh.has_table(MODEL_METRICS.name):
-        return None
-    rows = wh.read_sql(
+    rows = _latest(
+        wh,
+        MODEL_METRICS,
+        domain,
         f"SELECT ds, run_id, model_version, role, metric, value FROM {MODEL_METRICS.name} "
         f"WHERE domain = :d AND run_id = (SELECT run_id FROM {MODEL_METRICS.name} WHERE domain = :d "
         "ORDER BY recorded_at DESC LIMIT 1)",
-        {"d": domain},
     )
-    if rows.empty:
+    if rows is None:
         return None
     roles: dict[str, Any] = {}
     for r in _records(rows):
