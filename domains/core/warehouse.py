@@ -1,8 +1,7 @@
-"""Warehouse I/O on SQLAlchemy: atomic partition replacement (COPY on PostgreSQL) and fast reads."""
+"""Warehouse I/O: atomic partition replacement and typed reads; PostgreSQL bulk I/O via ADBC binary COPY."""
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -63,12 +62,19 @@ class TableDef:
         if self.partition_key and self.partition_key not in self.columns:
             raise ValueError(f"{self.name}: partition key {self.partition_key!r} is not a column")
 
-    def sa_table(self, metadata: sa.MetaData) -> sa.Table:
+    def sa_table(self, metadata: sa.MetaData, postgres: bool = False) -> sa.Table:
         cols = [sa.Column(name, _SQL_TYPES[kind]) for name, kind in self.columns.items()]
-        table = sa.Table(self.name, metadata, *cols)
         idx = list(self.indexes)
-        if self.partition_key:
-            idx.insert(0, (self.partition_key,))
+        if postgres and self.partition_key:
+            # One physical partition per date: replacing a date is TRUNCATE + COPY, not a 500k-row
+            # DELETE, and reads of a date range touch only its partitions (no index on ds needed).
+            table = sa.Table(
+                self.name, metadata, *cols, postgresql_partition_by=f'LIST ("{self.partition_key}")'
+            )
+        else:
+            table = sa.Table(self.name, metadata, *cols)
+            if self.partition_key:
+                idx.insert(0, (self.partition_key,))
         for i, columns in enumerate(idx):
             sa.Index(f"ix_{self.name}_{i}", *[table.c[c] for c in columns])
         return table
@@ -143,9 +149,41 @@ class Warehouse:
             return
         metadata = sa.MetaData()
         for t in todo:
-            t.sa_table(metadata)
+            t.sa_table(metadata, postgres=self.is_postgres)
         metadata.create_all(self.engine, checkfirst=True)
+        if self.is_postgres:
+            with self.engine.begin() as conn:
+                for t in todo:
+                    if self._is_partitioned(conn, t.name):
+                        # Rows appended for a date without its own partition land here.
+                        default = f'"{t.name}__default" PARTITION OF "{t.name}" DEFAULT'
+                        conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {default}"))
         self._ensured.update(t.name for t in todo)
+
+    @staticmethod
+    def _is_partitioned(conn: Connection, name: str) -> bool:
+        # Tables created before partitioning (plain heap tables) keep working through DELETE.
+        kind = conn.execute(
+            sa.text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:n)"), {"n": f'"{name}"'}
+        ).scalar()
+        return kind == "p"
+
+    def _date_partition(self, table: TableDef, ds: str) -> str | None:
+        """Create (if needed, in its own short transaction) the partition of `ds`; None if not partitioned."""
+        name = f"{table.name}__{ds.replace('-', '')}"
+        with self.engine.begin() as conn:
+            if not self._is_partitioned(conn, table.name):
+                return None
+            exists = conn.execute(sa.text("SELECT to_regclass(:n)"), {"n": f'"{name}"'}).scalar()
+            if exists is None:
+                try:
+                    conn.execute(
+                        sa.text(f'CREATE TABLE "{name}" PARTITION OF "{table.name}" FOR VALUES IN (\'{ds}\')')
+                    )
+                except sa.exc.ProgrammingError as exc:  # a concurrent load created it first
+                    if "already exists" not in str(exc):
+                        raise
+        return name
 
     def has_table(self, name: str) -> bool:
         return sa.inspect(self.engine).has_table(name)
@@ -161,32 +199,69 @@ class Warehouse:
 
         Either every table holds exactly the new partition afterwards, or nothing changed.
         """
-        ds = _ds(ds)
+        ds = date.fromisoformat(_ds(ds)).isoformat()  # validated: it is inlined into SQL below
         extra = list(extra)
         self.ensure(*frames, *(t for t, _ in extra))
-        written: dict[str, int] = {}
+        for table in frames:
+            if not table.partition_key:
+                raise WarehouseError(f"{table.name} has no partition key to replace")
         try:
+            if self.is_postgres:
+                return self._replace_postgres(ds, frames, extra)
+            written: dict[str, int] = {}
             with self.engine.begin() as conn:
                 for table, frame in frames.items():
-                    if not table.partition_key:
-                        raise WarehouseError(f"{table.name} has no partition key to replace")
-                    self._lock_partition(conn, table, ds)
                     conn.execute(
                         sa.text(f'DELETE FROM "{table.name}" WHERE "{table.partition_key}" = :ds'),
                         {"ds": ds},
                     )
-                    written[table.name] = self._insert(conn, table, frame)
+                    written[table.name] = self._insert(conn, table, _pandas(frame))
                 for table, frame in extra:
-                    self._insert(conn, table, frame)
+                    self._insert(conn, table, _pandas(frame))
+            return written
         except WarehouseError:
             raise
         except Exception as exc:  # the transaction has rolled back; say which partition failed
             raise WarehouseError(f"loading partition ds={ds} failed and was rolled back: {exc}") from exc
+
+    def _replace_postgres(
+        self,
+        ds: str,
+        frames: Mapping[TableDef, pd.DataFrame | pa.Table],
+        extra: list[tuple[TableDef, pd.DataFrame | pa.Table]],
+    ) -> dict[str, int]:
+        """Empty the date's partitions, binary COPY every table and the extra rows, in ONE transaction."""
+        from domains.core import pg_bulk
+
+        written: dict[str, int] = {}
+        partitions = {table: self._date_partition(table, ds) for table in frames}
+        with pg_bulk.connect(self.engine) as conn:
+            with conn.cursor() as cur:
+                for table, frame in frames.items():
+                    # Two concurrent loads of one date would both empty, then both insert: serialise them.
+                    cur.execute(f"SELECT pg_advisory_xact_lock(hashtext('{table.name}/{ds}'))")
+                    partition = partitions[table]
+                    if partition:  # TRUNCATE is transactional in PostgreSQL: a rollback restores the rows
+                        cur.execute(f'TRUNCATE "{partition}"')
+                    else:
+                        cur.execute(f'DELETE FROM "{table.name}" WHERE "{table.partition_key}" = \'{ds}\'')
+                    written[table.name] = pg_bulk.ingest(cur, table, frame, into=partition)
+                for table, frame in extra:
+                    pg_bulk.ingest(cur, table, frame)
+            conn.commit()  # leaving the block without it rolls everything back
         return written
 
     def append(self, table: TableDef, frame: pd.DataFrame) -> int:
         """Append rows in one transaction (ops history tables)."""
         self.ensure(table)
+        if self.is_postgres:
+            from domains.core import pg_bulk
+
+            with pg_bulk.connect(self.engine) as conn:
+                with conn.cursor() as cur:
+                    n = pg_bulk.ingest(cur, table, conform(frame, table))
+                conn.commit()
+            return n
         with self.engine.begin() as conn:
             return self._insert(conn, table, frame)
 
@@ -195,19 +270,11 @@ class Warehouse:
         with self.engine.begin() as conn:
             conn.execute(sa.text(f'DELETE FROM "{table.name}" WHERE {where}'), dict(params))
 
-    def _lock_partition(self, conn: Connection, table: TableDef, ds: str) -> None:
-        # Two concurrent loads of one date would both delete, then both insert: serialise them.
-        if self.is_postgres:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{table.name}/{ds}"})
-
     def _insert(self, conn: Connection, table: TableDef, frame: pd.DataFrame) -> int:
         if frame.empty:
             return 0
         frame = conform(frame, table)
-        if self.is_postgres:
-            _copy_into(conn, table, frame)
-        else:
-            _executemany_into(conn, table, frame)
+        _executemany_into(conn, table, frame)
         return len(frame)
 
     # ---------------------------------------------------------------- reads
@@ -226,14 +293,16 @@ class Warehouse:
         where: str | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """Read typed columns; PostgreSQL streams `COPY ... TO STDOUT` into Arrow (10x read_sql)."""
+        """Read typed columns; PostgreSQL returns Arrow through ADBC (~40x faster than read_sql)."""
         columns = list(columns or table.columns)
         if not self.has_table(table.name):
             return _empty_frame(table, columns)
         col_sql = ", ".join(f'"{c}"' for c in columns)
         sql = f'SELECT {col_sql} FROM "{table.name}"' + (f" WHERE {where}" if where else "")
         if self.is_postgres:
-            frame = _copy_out(self.engine, sql, params or {}, table, columns)
+            from domains.core import pg_bulk
+
+            frame = _arrow_to_pandas(pg_bulk.read_arrow(self.engine, sql, params or {}))
         else:
             frame = self.read_sql(sql, params)
         return _typed(frame, table, columns)
@@ -267,35 +336,8 @@ def conform(frame: pd.DataFrame, table: TableDef) -> pd.DataFrame:
     return frame
 
 
-def _arrow(frame: pd.DataFrame, table: TableDef) -> pa.Table:
-    arrays = []
-    for name, kind in table.columns.items():
-        s = frame[name]
-        if kind == "date":
-            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d") if not _is_stringy(s) else s
-        elif kind == "json":
-            s = s.map(lambda v: v if isinstance(v, str) or v is None else json.dumps(v, default=str))
-        elif kind == "datetime":
-            s = pd.to_datetime(s)
-        arrays.append(pa.array(s, type=_ARROW_TYPES[kind], from_pandas=True))
-    return pa.Table.from_arrays(arrays, names=list(table.columns))
-
-
 def _is_stringy(s: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(s) or s.dtype == object
-
-
-def _copy_into(conn: Connection, table: TableDef, frame: pd.DataFrame) -> None:
-    buf = io.BytesIO()
-    # Arrow's writer quotes every string, so an empty string stays '' and only nulls become NULL.
-    pacsv.write_csv(_arrow(frame, table), buf, pacsv.WriteOptions(include_header=False))
-    cols = ", ".join(f'"{c}"' for c in table.columns)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as cp:
-        view = buf.getbuffer()
-        step = 8 << 20
-        for start in range(0, len(view), step):
-            cp.write(view[start : start + step])
 
 
 def _executemany_into(conn: Connection, table: TableDef, frame: pd.DataFrame) -> None:
@@ -319,29 +361,18 @@ def _executemany_into(conn: Connection, table: TableDef, frame: pd.DataFrame) ->
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
 
 
-def _copy_out(
-    engine: Engine, sql: str, params: Mapping[str, Any], table: TableDef, columns: list[str]
-) -> pd.DataFrame:
-    # SQLAlchemy-style :name params become psycopg's %(name)s for the COPY statement.
-    pg_sql = sql
-    for key in params:
-        pg_sql = pg_sql.replace(f":{key}", f"%({key})s")
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        copy_sql = f"COPY ({pg_sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-        with raw.cursor() as cur, cur.copy(copy_sql, dict(params)) as cp:
-            data = b"".join(bytes(chunk) for chunk in cp)
-    types = {c: _ARROW_TYPES[table.columns[c]] for c in columns}
-    for c, kind in ((c, table.columns[c]) for c in columns):
-        if kind == "bool":
-            types[c] = pa.string()  # PostgreSQL prints t/f
-    parsed = pacsv.read_csv(
-        io.BytesIO(data),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False
-        ),
-    )
-    return parsed.to_pandas()
+def _arrow_to_pandas(data: pa.Table) -> pd.DataFrame:
+    # Dates come back as date32; the frames downstream carry ISO strings, as SQLite gives them.
+    for i, f in enumerate(data.schema):
+        if pa.types.is_date(f.type):
+            data = data.set_column(
+                i, f.name, pc.strftime(pc.cast(data.column(i), pa.timestamp("s")), "%Y-%m-%d")
+            )
+    return data.to_pandas()
+
+
+def _pandas(frame: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    return frame.to_pandas() if isinstance(frame, pa.Table) else frame
 
 
 def _empty_frame(table: TableDef, columns: list[str]) -> pd.DataFrame:

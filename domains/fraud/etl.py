@@ -67,11 +67,29 @@ def _bronze_for(ctx: StageContext) -> BronzePartition:
 def pseudonymise(values: pd.Series, secret: str) -> pd.Series:
     """Keyed HMAC-SHA256 token per distinct value: stable across runs, useless without the key."""
     codes, uniques = pd.factorize(values)
-    key = secret.encode()
-    tokens = np.array(
-        [hmac.new(key, str(u).encode(), hashlib.sha256).hexdigest()[:24] for u in uniques], dtype=object
-    )
+    keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)  # key schedule once, copied per value
+
+    def token(value: object) -> str:
+        h = keyed.copy()
+        h.update(str(value).encode())
+        return h.hexdigest()[:24]
+
+    tokens = np.array([token(u) for u in uniques], dtype=object)
     return pd.Series(tokens[codes], index=values.index, dtype="str")
+
+
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    parsed = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, text, "0")), pa.float64())
+    return pd.Series(pc.if_else(ok, parsed, None).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
@@ -81,11 +99,11 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
     }
     blank = {c: s[c].isna() | (s[c].astype("str").str.strip() == "") for c in REQUIRED_COLUMNS}
     ts = pd.to_datetime(s["trans_date_trans_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    amt = pd.to_numeric(s["amt"], errors="coerce")
-    coords = {c: pd.to_numeric(s[c], errors="coerce") for c in ("lat", "long", "merch_lat", "merch_long")}
+    amt = to_number(s["amt"])
+    coords = {c: to_number(s[c]) for c in ("lat", "long", "merch_lat", "merch_long")}
     dob = pd.to_datetime(s["dob"], format="%Y-%m-%d", errors="coerce")
-    city_pop = pd.to_numeric(s["city_pop"], errors="coerce")
-    unix_time = pd.to_numeric(s["unix_time"], errors="coerce")
+    city_pop = to_number(s["city_pop"])
+    unix_time = to_number(s["unix_time"])
     label = s["is_fraud"].astype("str").str.strip()
     trans_num = s["trans_num"].astype("str").str.strip()
 
@@ -127,7 +145,7 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
             "dob": dob,
             "city_pop": city_pop,
             "unix_time": unix_time,
-            "is_fraud": pd.to_numeric(label, errors="coerce"),
+            "is_fraud": to_number(label),
             "trans_num": trans_num.str.lower(),
         }
     )
@@ -157,7 +175,9 @@ def build_silver(
     raw: pd.DataFrame, typed: pd.DataFrame, valid: np.ndarray, ctx: StageContext, checksum: str
 ) -> pd.DataFrame:
     """Clean rows, personal data dropped or pseudonymised, with their model features."""
-    rows = raw.loc[valid].reset_index(drop=True)
+    # Filter only the raw columns silver keeps: taking 20+ text columns row by row is the cost here.
+    kept = ["cc_num", "merchant", "category", "gender", "city", "state", "zip", "job"]
+    rows = raw[kept].loc[valid].reset_index(drop=True)
     t = typed.loc[valid].reset_index(drop=True)
     silver = pd.DataFrame(
         {
@@ -296,7 +316,8 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     ):
         path = out / f"{stem}.{name}.parquet"
         tmp = path.with_suffix(".tmp")
-        frame.to_parquet(tmp, index=False, compression="zstd")
+        # A hand-off to load, not an archive (bronze is): lz4 writes ~3x faster than zstd.
+        frame.to_parquet(tmp, index=False, compression="lz4")
         tmp.replace(path)
         paths[name] = str(path)
     return {
@@ -335,11 +356,12 @@ def load(ctx: StageContext) -> dict[str, Any]:
     """Replace the date's partition in silver, gold and quarantine, with its audit row, atomically."""
     prev = _transform_result(ctx)
     paths = prev["paths"]
+    # Arrow straight from transform's Parquet into binary COPY: no pandas round trip on the way.
     frames = {
-        SILVER: pq.read_table(paths["silver"]).to_pandas(),
-        QUARANTINE: pq.read_table(paths["quarantine"]).to_pandas(),
-        GOLD_DAILY: pq.read_table(paths["gold_daily"]).to_pandas(),
-        GOLD_CATEGORY: pq.read_table(paths["gold_category"]).to_pandas(),
+        SILVER: pq.read_table(paths["silver"]),
+        QUARANTINE: pq.read_table(paths["quarantine"]),
+        GOLD_DAILY: pq.read_table(paths["gold_daily"]),
+        GOLD_CATEGORY: pq.read_table(paths["gold_category"]),
     }
     audit = ops.audit_frame(
         domain="fraud",
@@ -348,8 +370,8 @@ def load(ctx: StageContext) -> dict[str, Any]:
         run_id=ctx.run_id,
         source_checksum=prev["checksum"],
         rows_in=int(prev["bronze_rows"]),
-        rows_out=len(frames[SILVER]),
-        rows_quarantined=len(frames[QUARANTINE]),
+        rows_out=frames[SILVER].num_rows,
+        rows_quarantined=frames[QUARANTINE].num_rows,
         details={"tables": [t.name for t in frames]},
     )
     written = ctx.warehouse.replace_partition(ctx.ds, frames, extra=[(ops.AUDIT, audit)])

@@ -82,3 +82,37 @@ def test_a_database_error_mid_load_rolls_everything_back(warehouse: Warehouse) -
 def test_reading_a_missing_table_gives_an_empty_typed_frame(warehouse: Warehouse) -> None:
     empty = warehouse.read_table(TableDef("t_absent", {"ds": "date", "n": "int"}))
     assert list(empty.columns) == ["ds", "n"] and empty.empty
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_one_partition_per_date_and_a_default_for_appends(postgres_url: str) -> None:
+    wh = Warehouse(postgres_url)
+    wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 40)})
+    wh.replace_partition("2026-11-21", {FACTS: _frame("2026-11-21", 4)})
+    wh.append(FACTS, _frame("2026-11-22", 3))  # no partition of its own: the default one takes it
+    rows = wh.read_sql(
+        "SELECT c.relname AS part, count(f.*) AS n FROM t_facts f "
+        "JOIN pg_class c ON c.oid = f.tableoid GROUP BY c.relname ORDER BY c.relname"
+    )
+    assert dict(zip(rows["part"], rows["n"], strict=True)) == {
+        "t_facts__20261120": 40,
+        "t_facts__20261121": 4,
+        "t_facts__default": 3,
+    }
+    # Replacing a date empties only its partition, and a failed replace restores it (TRUNCATE rolls back).
+    with pytest.raises(WarehouseError):
+        wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 5).assign(id="not a number")})
+    assert wh.count(FACTS, "2026-11-20") == 40 and wh.count(FACTS, "2026-11-21") == 4
+
+
+@pytest.mark.postgres
+def test_postgres_tables_from_before_partitioning_still_replace(postgres_url: str) -> None:
+    wh = Warehouse(postgres_url)
+    with wh.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE t_facts "
+            '(ds DATE, id BIGINT, amount DOUBLE PRECISION, label TEXT, "at" TIMESTAMP, flag BOOLEAN)'
+        )
+    wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 12)})
+    wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 6)})
+    assert wh.count(FACTS, "2026-11-20") == 6
