@@ -32,22 +32,42 @@ def window_stats(
     return (idx - start + 1).astype(np.int64), csum[idx + 1] - csum[start]
 
 
+def _codes(*parts: pd.Series) -> np.ndarray:
+    """Integer codes for the values of several Series taken together."""
+    return pd.factorize(pd.concat(parts, ignore_index=True))[0].astype(np.int64)
+
+
+def _rank_within(keys: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions hold the same key (a vectorised groupby cumcount)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
+    lengths = np.diff(np.r_[starts, len(keys)])
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - np.repeat(starts, lengths)
+    return rank
+
+
 def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Velocity, amount z-score and category habit for `current`, using `history` (earlier partitions).
 
     Both frames need card_id, trans_ts, amt, category. Only rows strictly before each transaction
-    feed its z-score and habit share, so a transaction never explains itself.
+    feed its z-score and habit share, so a transaction never explains itself. Everything runs on
+    integer codes and numpy arrays: sorting the frames themselves (text columns) cost twice as much.
     """
-    cols = ["card_id", "trans_ts", "amt", "category"]
-    both = pd.concat(
-        [history[cols].assign(_cur=False), current[cols].assign(_cur=True, _pos=np.arange(len(current)))],
-        ignore_index=True,
+    n_hist = len(history)
+    card_all = _codes(history["card_id"], current["card_id"])
+    cat_all = _codes(history["category"], current["category"])
+    t_all = np.concatenate(
+        [
+            history["trans_ts"].to_numpy().astype("datetime64[s]").astype(np.int64),
+            current["trans_ts"].to_numpy().astype("datetime64[s]").astype(np.int64),
+        ]
     )
-    both["_card"] = pd.factorize(both["card_id"])[0]
-    both = both.sort_values(["_card", "trans_ts"], kind="stable", ignore_index=True)
-    card = both["_card"].to_numpy()
-    t = both["trans_ts"].to_numpy().astype("datetime64[s]").astype(np.int64)
-    amt = both["amt"].to_numpy(dtype=float)
+    amt_all = np.concatenate([history["amt"].to_numpy(dtype=float), current["amt"].to_numpy(dtype=float)])
+    # Rows by card, then time; history before current at equal keys (stable), as before.
+    order = np.lexsort((t_all, card_all))
+    card, t, amt = card_all[order], t_all[order], amt_all[order]
 
     c1, a1 = window_stats(card, t, amt, 3600)
     c24, a24 = window_stats(card, t, amt, 86_400)
@@ -66,25 +86,26 @@ def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
         # Floor the spread: two near-identical past amounts must not make every new one extreme.
         std = np.maximum(np.sqrt(var), 0.25 * mean + 1.0)
         z = np.where(prior_n >= 2, (amt - mean) / std, np.nan)
-    cat_prior = both.groupby(["_card", "category"], sort=False).cumcount().to_numpy()
+    n_cats = int(cat_all.max()) + 1 if len(cat_all) else 1
+    cat_prior = _rank_within(card * n_cats + cat_all[order])
     with np.errstate(invalid="ignore", divide="ignore"):
         cat_share = np.where(prior_n > 0, cat_prior / prior_n, np.nan)
 
-    out = pd.DataFrame(
+    # Back to the order of `current`: position p in the sorted arrays came from row order[p].
+    is_current = order >= n_hist
+    back = np.empty(len(current), dtype=np.int64)
+    back[order[is_current] - n_hist] = np.flatnonzero(is_current)
+    return pd.DataFrame(
         {
-            "vel_count_1h": c1,
-            "vel_amount_1h": a1,
-            "vel_count_24h": c24,
-            "vel_amount_24h": a24,
-            "amt_zscore_card": z,
-            "card_history_n": prior_n.astype(np.int64),
-            "cat_share_card": cat_share,
+            "vel_count_1h": c1[back],
+            "vel_amount_1h": a1[back],
+            "vel_count_24h": c24[back],
+            "vel_amount_24h": a24[back],
+            "amt_zscore_card": z[back],
+            "card_history_n": prior_n[back].astype(np.int64),
+            "cat_share_card": cat_share[back],
         }
     )
-    cur = both["_cur"].to_numpy()
-    out = out[cur]
-    out.index = both.loc[cur, "_pos"].to_numpy().astype(np.int64)
-    return out.sort_index()
 
 
 def category_risk(categories: pd.Series, prior: pd.DataFrame, prior_strength: float = 200.0) -> np.ndarray:
