@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("api.errors")
 
+BODY_PARSE_ERROR = "There was an error parsing the body"  # fastapi.routing's message for undecodable bodies
 # A 10,000-record batch can break every field; past this many the list is cut and says so.
 MAX_FIELD_ERRORS = 100
 
@@ -99,6 +100,14 @@ def install_error_handlers(app: FastAPI, count_error: Any) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+            # FastAPI says 400 when the bytes are not decodable JSON at all (bad UTF-8, nesting too
+            # deep to parse); for the client that is a malformed body like any other: 422 on `body`.
+            count_error("validation_error")
+            fields = [{"field": "body", "message": "body is not valid JSON", "type": "json_invalid"}]
+            return JSONResponse(
+                error_body(422, "invalid request: body", request_id(request), fields), status_code=422
+            )
         error_type = getattr(exc, "error_type", None) or ERROR_TYPES.get(exc.status_code, "error")
         count_error(error_type)
         return JSONResponse(

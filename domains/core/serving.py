@@ -5,6 +5,7 @@ The API factory (api/) and the readiness validator build on this contract, so it
 
 from __future__ import annotations
 
+import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -106,7 +107,9 @@ class DomainService(ABC):
     def smoke_test(self, model: LoadedModel) -> None:
         """Score the example; a model that cannot is refused before it replaces a working one."""
         try:
-            out = self.predict(model, [self.record_model.model_validate(self.example)])
+            # Parsed as JSON, the way requests arrive (strict models take ISO strings only from JSON).
+            record = self.record_model.model_validate_json(json.dumps(self.example))
+            out = self.predict(model, [record])
         except Exception as exc:
             raise ModelSmokeTestError(f"v{model.version} failed to score the example: {exc!r}") from exc
         if len(out) != 1:

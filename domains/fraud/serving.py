@@ -50,11 +50,13 @@ class FraudTransaction(BaseModel):
     pipeline computes velocity, z-score and habit features in domains/fraud/features.py.
     """
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+    # strict: `true` is not an amount and "12" is not a count. FastAPI validates decoded JSON in
+    # Python mode, so the timestamp alone stays lax: it arrives as an ISO string.
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]})
 
     amt: float = Field(gt=0, le=100_000, description="Amount in USD")
     category: Category = Field(description="Merchant category")
-    trans_ts: datetime = Field(description="Transaction time; naive means UTC")
+    trans_ts: datetime = Field(strict=False, description="Transaction time; naive means UTC")
     lat: float = Field(ge=-90, le=90, description="Cardholder latitude")
     long: float = Field(ge=-180, le=180, description="Cardholder longitude")
     merch_lat: float = Field(ge=-90, le=90)

@@ -248,3 +248,25 @@ def test_model_info_features_and_monitoring(client: Any, trained_fraud: dict[str
     assert quality["reconciliation"]["reconciled"] is True
     assert quality["drift"]["features"]
     assert quality["serving"]["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"amt": "\xff\xfe"}', b"[" * 100_000 + b"]" * 100_000, b""],
+    ids=["bad-utf8", "nesting-too-deep", "empty"],
+)
+def test_undecodable_bodies_are_422_on_body(client: Any, content: bytes) -> None:
+    r = client.post("/predict", content=content, headers={**auth(), "content-type": "application/json"})
+    error = assert_error(r, 422, "validation_error")
+    assert error["fields"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize(("field", "value"), [("amt", True), ("card_tx_last_1h", "3"), ("city_pop", 2.5)])
+def test_types_are_strict(client: Any, example: dict, field: str, value: Any) -> None:
+    error = assert_error(client.post("/predict", json={**example, field: value}, headers=auth()), 422)
+    assert [f["field"] for f in error["fields"]] == [field]
+
+
+def test_integers_are_fine_where_floats_are_expected(client: Any, example: dict) -> None:
+    r = client.post("/predict", json={**example, "amt": 100, "lat": 40, "age": 30}, headers=auth())
+    assert r.status_code == 200, r.text
