@@ -1,0 +1,125 @@
+"""Text handling shared by the review and survey domains: cleaning, tokens, negation, VADER. No downloads.
+
+NLTK's tokenizers and VADER work offline as long as nothing calls `nltk.download()`: the tokenizer
+is rule-based (TweetTokenizer keeps emoji and contractions), the stop words are kept here, and the
+VADER lexicon is the one the `vaderSentiment` package ships, put on NLTK's data path.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+# English function words that carry no sentiment. Negations ("not", "no", "never", "nor") and
+# intensifiers ("very", "too") are deliberately absent: they change what a review means.
+_STOP_WORD_LIST = """
+    a about above after again against all am an and any are as at be because been before being below
+    between both by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to
+    under until up was we were what when where which while who whom why will with would you your
+    yours yourself yourselves 's 'm 're 've 'd 'll
+    """
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_LIST.split())
+NEGATIONS: frozenset[str] = frozenset(
+    {"not", "no", "never", "nor", "none", "nothing", "nobody", "nowhere", "neither", "cannot", "without"}
+)
+# A negation's scope ends at clause punctuation or at a contrast ("not cheap, but worth it").
+_SCOPE_END: frozenset[str] = frozenset({".", ",", ";", ":", "!", "?", "but", "however", "although", "though"})
+NEGATION_PREFIX = "NOT_"
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_TAG = re.compile(r"<[^>]+>")
+_PUNCT_ONLY = re.compile(r"^[!-/:-@\[-`{-~]+$")  # ASCII punctuation only: emoji carry sentiment
+
+
+def clean(text: str | None) -> str:
+    """Unescape HTML, drop tags and URLs, normalise whitespace; None becomes the empty string."""
+    if not text:
+        return ""
+    text = _TAG.sub(" ", html.unescape(str(text)))
+    return " ".join(_URL.sub(" ", text).split())
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    from nltk.tokenize import TweetTokenizer
+
+    # reduce_len: "soooooo" -> "sooo"; strip_handles: "@owner" carries no sentiment.
+    return TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=True)
+
+
+def is_negation(token: str) -> bool:
+    return token in NEGATIONS or token.endswith("n't")
+
+
+def tokenize(text: str | None, drop_stop_words: bool = True) -> list[str]:
+    """Lower-cased word, emoji, '!' and '?' tokens of the cleaned text, in order."""
+    tokens = _tokenizer().tokenize(clean(text))
+    out = []
+    for tok in tokens:
+        if tok in _SCOPE_END:
+            out.append(tok)  # kept for negation scoping; removed by features() afterwards
+        elif _PUNCT_ONLY.match(tok) or (drop_stop_words and tok in STOP_WORDS and not is_negation(tok)):
+            continue
+        else:
+            out.append(tok)
+    return out
+
+
+def mark_negation(tokens: Sequence[str]) -> list[str]:
+    """Prefix tokens inside a negation's scope: "wasn't good , but great" -> wasn't NOT_good , but great."""
+    out, negated = [], False
+    for tok in tokens:
+        if tok in _SCOPE_END:
+            negated = False
+            out.append(tok)
+        elif is_negation(tok):
+            negated = True
+            out.append(tok)
+        else:
+            out.append(NEGATION_PREFIX + tok if negated else tok)
+    return out
+
+
+def features(text: str | None) -> str:
+    """One string of model tokens (negation-marked, no stop words, no clause punctuation)."""
+    marked = mark_negation(tokenize(text))
+    return " ".join(t for t in marked if t not in _SCOPE_END or t in {"!", "?"})
+
+
+def features_many(texts: Iterable[str | None]) -> list[str]:
+    return [features(t) for t in texts]
+
+
+@lru_cache(maxsize=1)
+def vader() -> Any:
+    """NLTK's VADER analyser on the lexicon shipped by the vaderSentiment package (nothing downloaded)."""
+    import os
+
+    import nltk
+    import vaderSentiment
+    from nltk.sentiment import SentimentIntensityAnalyzer
+
+    folder = os.path.dirname(vaderSentiment.__file__)
+    if folder not in nltk.data.path:
+        nltk.data.path.append(folder)  # NLTK only opens resources under its data path
+    return SentimentIntensityAnalyzer(lexicon_file="vader_lexicon.txt")
+
+
+def vader_compound(texts: Iterable[str | None]) -> list[float]:
+    """VADER's compound score (-1 most negative .. +1 most positive) per text."""
+    analyser = vader()
+    return [analyser.polarity_scores(clean(t))["compound"] for t in texts]
+
+
+def vader_label(compound: float, threshold: float = 0.05) -> str:
+    """The conventional VADER cut-offs: >= 0.05 positive, <= -0.05 negative, else neutral."""
+    if compound >= threshold:
+        return "positive"
+    if compound <= -threshold:
+        return "negative"
+    return "neutral"
