@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domains.core import sources
 from domains.core.quality import Expectation, quarantine_table
 from domains.core.warehouse import TableDef
 
@@ -30,8 +31,7 @@ RAW_COLUMNS: tuple[str, ...] = (
     "merch_long",
     "is_fraud",
 )
-# Bronze keeps every raw value as text, plus `_raw` for lines the CSV parser could not split.
-RAW_LINE_COLUMN = "_raw"
+RAW_LINE_COLUMN = sources.RAW_LINE_COLUMN  # raw lines the CSV parser could not split
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "trans_date_trans_time",
     "cc_num",

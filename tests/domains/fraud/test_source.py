@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from domains.core.sources import SourceError
 from domains.fraud.schema import RAW_COLUMNS, RAW_LINE_COLUMN
-from domains.fraud.source import SourceError, generate_day, read_file_source
+from domains.fraud.source import generate_day, read_file_source
 
 
 def test_synthetic_day_is_deterministic_per_date() -> None:
