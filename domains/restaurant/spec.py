@@ -8,8 +8,8 @@ SPEC = DomainSpec(
     schedule="0 6 * * *",
     api_port=8006,
     target="sentiment",
-    model_kind="vader_sentiment",
-    baseline="star_rating_rule",
+    model_kind="tfidf_logistic_regression",
+    baseline="vader",
     gate=ModelGate(metric="f1_macro", greater_is_better=True, min_value=0.5),
     tags=("restaurant",),
 )
