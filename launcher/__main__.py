@@ -103,16 +103,13 @@ def run_step(
         raise SystemExit(f"{title} failed (exit {proc.returncode}); last lines of {log_path}:\n{tail}")
 
 
-def has_champion(domain: str, env: dict[str, str]) -> bool:
-    code = (
-        "import sys; from domains.core import model_store; from domains.core.registry import get_spec;"
-        "from domains.core.settings import get_settings;"
-        f"s=get_spec('{domain}'); sys.exit(0 if model_store.get_alias(get_settings(), "
-        "s.registered_model_name, model_store.CHAMPION) else 1)"
-    )
-    return (
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True).returncode == 0
-    )
+def has_champion(domain: str) -> bool:
+    from domains.core import model_store
+    from domains.core.registry import get_spec
+    from domains.core.settings import get_settings
+
+    name = get_spec(domain).registered_model_name
+    return model_store.get_alias(get_settings(), name, model_store.CHAMPION) is not None
 
 
 def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> None:
@@ -128,7 +125,7 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
         )
     ds = datetime.now(UTC).date() - timedelta(days=1)  # the latest complete daily interval
     for domain in domains:
-        if has_champion(domain, env):
+        if has_champion(domain):
             say(f"{domain}: champion found in the model registry; no bootstrap run needed")
             continue
         if history_days > 0:
@@ -159,7 +156,7 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
             f"bootstrap-{domain}.log",
             echo=("[DAG TEST] starting task_id", "[DAG TEST] end task", "DagRun Finished"),
         )
-        if not has_champion(domain, env):
+        if not has_champion(domain):
             log = LOGS / f"bootstrap-{domain}.log"
             raise SystemExit(f"{domain}: the bootstrap run finished without a champion; see {log}")
         say(f"{domain}: bootstrap run green, champion registered")

@@ -81,7 +81,7 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: TableDef) -> pa.Table:
             values = pa.array(s, from_pandas=True)
         try:
             arrays.append(_column(values, kind))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        except pa.ArrowException as exc:  # invalid values and casts Arrow cannot do alike
             from domains.core.warehouse import WarehouseError
 
             raise WarehouseError(f"{table.name}.{name}: cannot store as {kind}: {exc}") from exc

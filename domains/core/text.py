@@ -1,6 +1,6 @@
-"""Text handling shared by the review and survey domains: cleaning, tokens, negation, VADER. No downloads.
+"""Text handling shared by the review and survey domains: cleaning, tokens, negation, VADER; all offline.
 
-NLTK's tokenizers and VADER work offline as long as nothing calls `nltk.download()`: the tokenizer
+NLTK's tokenizers and VADER work offline as long as nothing fetches NLTK data at run time: the tokenizer
 is rule-based (TweetTokenizer keeps emoji and contractions), the stop words are kept here, and the
 VADER lexicon is the one the `vaderSentiment` package ships, put on NLTK's data path.
 """

@@ -144,21 +144,21 @@ class Warehouse:
     # ---------------------------------------------------------------- schema
     def ensure(self, *tables: TableDef) -> None:
         """Create missing tables and their indexes (checkfirst), once per process."""
-        todo = [t for t in tables if t.name not in self._ensured]
-        if not todo:
+        pending = [t for t in tables if t.name not in self._ensured]
+        if not pending:
             return
         metadata = sa.MetaData()
-        for t in todo:
+        for t in pending:
             t.sa_table(metadata, postgres=self.is_postgres)
         metadata.create_all(self.engine, checkfirst=True)
         if self.is_postgres:
             with self.engine.begin() as conn:
-                for t in todo:
+                for t in pending:
                     if self._is_partitioned(conn, t.name):
                         # Rows appended for a date without its own partition land here.
                         default = f'"{t.name}__default" PARTITION OF "{t.name}" DEFAULT'
                         conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {default}"))
-        self._ensured.update(t.name for t in todo)
+        self._ensured.update(t.name for t in pending)
 
     @staticmethod
     def _is_partitioned(conn: Connection, name: str) -> bool:

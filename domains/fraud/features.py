@@ -32,6 +32,22 @@ def window_stats(
     return (idx - start + 1).astype(np.int64), csum[idx + 1] - csum[start]
 
 
+def amount_zscore(amt: np.ndarray, prior_n: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Amount against the card's earlier amounts; NaN with fewer than two of them.
+
+    The spread is floored: two near-identical past amounts must not make every new one extreme.
+    Used by the pipeline and by the API, so training and serving compute the same number.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.fmax(np.fmax(std, 0.0), 0.25 * mean + 1.0)
+        return np.where((prior_n >= 2) & ~np.isnan(mean), (amt - mean) / spread, np.nan)
+
+
+def is_night(hour: np.ndarray) -> np.ndarray:
+    """1 for transactions between 22:00 and 05:00, when card-present fraud peaks."""
+    return ((hour >= 22) | (hour < 5)).astype(np.int64)
+
+
 def _codes(*parts: pd.Series) -> np.ndarray:
     """Integer codes for the values of several Series taken together."""
     return pd.factorize(pd.concat(parts, ignore_index=True))[0].astype(np.int64)
@@ -82,10 +98,8 @@ def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     prior_sq = cs2[:-1] - cs2[group_start]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = prior_sum / prior_n
-        var = np.maximum(prior_sq / prior_n - mean * mean, 0.0)
-        # Floor the spread: two near-identical past amounts must not make every new one extreme.
-        std = np.maximum(np.sqrt(var), 0.25 * mean + 1.0)
-        z = np.where(prior_n >= 2, (amt - mean) / std, np.nan)
+        std = np.sqrt(np.maximum(prior_sq / prior_n - mean * mean, 0.0))
+    z = amount_zscore(amt, prior_n, mean, std)
     n_cats = int(cat_all.max()) + 1 if len(cat_all) else 1
     cat_prior = _rank_within(card * n_cats + cat_all[order])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -120,4 +134,4 @@ def category_risk(categories: pd.Series, prior: pd.DataFrame, prior_strength: fl
 
 def time_features(ts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     hour = ts.dt.hour.to_numpy(dtype=np.int64)
-    return hour, ((hour >= 22) | (hour < 5)).astype(np.int64)
+    return hour, is_night(hour)

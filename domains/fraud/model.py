@@ -74,13 +74,18 @@ class FraudModel:
             return np.empty(0), []
         contribs = self.compiled.contributions(values)
         proba = 1.0 / (1.0 + np.exp(-contribs.sum(axis=1)))
-        feats = contribs[:, :-1]
-        order = np.argsort(-feats, axis=1)[:, :top_k]
+        return proba, self._top_reasons(contribs[:, :-1], values, top_k)
+
+    def _top_reasons(
+        self, contribs: np.ndarray, values: np.ndarray, top_k: int
+    ) -> list[list[dict[str, float | str | None]]]:
+        """Per row, the `top_k` features with the largest positive contributions, with their values."""
+        order = np.argsort(-contribs, axis=1)[:, :top_k]
         # Round and convert whole arrays at once: per-element round() dominated small batches.
-        top_c = np.take_along_axis(feats, order, axis=1).round(4).tolist()
+        top_c = np.take_along_axis(contribs, order, axis=1).round(4).tolist()
         top_v = np.take_along_axis(values.astype(float), order, axis=1).round(4).tolist()
         names = np.asarray(self.features, dtype=object)[order].tolist()
-        reasons = [
+        return [
             [
                 {"feature": f, "value": None if v != v else v, "contribution": c}  # v != v: NaN
                 for f, v, c in zip(fs, vs, cs, strict=True)
@@ -88,7 +93,6 @@ class FraudModel:
             ]
             for fs, vs, cs in zip(names, top_v, top_c, strict=True)
         ]
-        return proba, reasons
 
     def explain(self, frame: pd.DataFrame, top_k: int = 3) -> list[list[dict[str, float]]]:
         """The features that pushed each row's score up the most (TreeSHAP contributions, log-odds)."""
@@ -98,19 +102,5 @@ class FraudModel:
         contribs = np.asarray(self.booster.predict(matrix, pred_contribs=True, iteration_range=self._trees))[
             :, :-1
         ]
-        order = np.argsort(-contribs, axis=1)[:, :top_k]
         values = frame[self.features].to_numpy(dtype=float, na_value=np.nan)
-        out = []
-        for i, row in enumerate(order):
-            out.append(
-                [
-                    {
-                        "feature": self.features[j],
-                        "value": None if np.isnan(values[i, j]) else float(values[i, j]),
-                        "contribution": round(float(contribs[i, j]), 4),
-                    }
-                    for j in row
-                    if contribs[i, j] > 0
-                ]
-            )
-        return out
+        return self._top_reasons(contribs, values, top_k)

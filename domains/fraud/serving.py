@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from domains.core import model_store
 from domains.core.serving import DomainService, LoadedModel, ModelSmokeTestError
 from domains.core.settings import Settings
-from domains.fraud.features import haversine_km
+from domains.fraud.features import amount_zscore, haversine_km, is_night
 from domains.fraud.model import FraudModel
 from domains.fraud.schema import CATEGORIES
 from domains.fraud.spec import SPEC
@@ -118,12 +118,9 @@ def feature_frame(records: Sequence[FraudTransaction], category_risk: dict[str, 
     amt = _column(records, "amt")
     hour = np.array([_utc_hour(r.trans_ts) for r in records], dtype=float)
     history = _column(records, "card_history_n")
-    mean = _optional(records, "card_amount_mean")
-    std = np.fmax(_optional(records, "card_amount_std"), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Same spread floor as features.card_features, so a steady card does not look extreme.
-        floor = 0.25 * mean + 1.0
-        z = np.where((history >= 2) & ~np.isnan(mean), (amt - mean) / np.fmax(std, floor), np.nan)
+    z = amount_zscore(
+        amt, history, _optional(records, "card_amount_mean"), _optional(records, "card_amount_std")
+    )
     share = np.where(history > 0, _optional(records, "card_category_share"), np.nan)
     risk = np.array(
         [math.nan if (v := category_risk.get(r.category)) is None else v for r in records], dtype=float
@@ -134,7 +131,7 @@ def feature_frame(records: Sequence[FraudTransaction], category_risk: dict[str, 
         "amt_zscore_card": z,
         "card_history_n": history,
         "hour": hour,
-        "is_night": ((hour >= 22) | (hour < 5)).astype(float),
+        "is_night": is_night(hour).astype(float),
         "vel_count_1h": _column(records, "card_tx_last_1h") + 1,
         "vel_amount_1h": _column(records, "card_amount_last_1h") + amt,
         "vel_count_24h": _column(records, "card_tx_last_24h") + 1,
