@@ -50,11 +50,20 @@ def partition_dir(data_dir: Path, domain: str, layer: str, ds: date | str) -> Pa
 
 
 def write_bronze(
-    data_dir: Path, domain: str, ds: date | str, table: pa.Table, checksum: str, source: str
+    data_dir: Path,
+    domain: str,
+    ds: date | str,
+    table: pa.Table,
+    checksum: str,
+    source: str,
+    layer: str = "bronze",
 ) -> BronzePartition:
-    """Write once: an existing partition with the same checksum is reused, never rewritten."""
+    """Write once: an existing partition with the same checksum is reused, never rewritten.
+
+    `layer` keeps a domain's second raw input (e.g. restaurant's businesses file) apart from the first.
+    """
     ds = ds.isoformat() if isinstance(ds, date) else ds
-    folder = partition_dir(data_dir, domain, "bronze", ds)
+    folder = partition_dir(data_dir, domain, layer, ds)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{checksum[:16]}.parquet"
     manifest = folder / f"{checksum[:16]}.json"
@@ -75,9 +84,11 @@ def write_bronze(
     return BronzePartition(str(path), ds, int(meta["rows"]), checksum, meta["source"])
 
 
-def latest_bronze(data_dir: Path, domain: str, ds: date | str) -> BronzePartition | None:
+def latest_bronze(
+    data_dir: Path, domain: str, ds: date | str, layer: str = "bronze"
+) -> BronzePartition | None:
     """The most recently written extract for a date (for stages run on their own from the CLI)."""
-    folder = partition_dir(data_dir, domain, "bronze", ds)
+    folder = partition_dir(data_dir, domain, layer, ds)
     manifests = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
     if not manifests:
         return None

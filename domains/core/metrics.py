@@ -40,3 +40,22 @@ def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> di
         "rows": float(len(y)),
         "threshold": float(threshold),
     }
+
+
+def multiclass_metrics(
+    y: np.ndarray, predicted: np.ndarray, labels: tuple[str, ...], proba: np.ndarray | None = None
+) -> dict[str, float]:
+    """Macro-F1 (every class counts the same), accuracy, per-class F1 and, with probabilities, log-loss."""
+    from sklearn.metrics import accuracy_score, f1_score, log_loss
+
+    y, predicted = np.asarray(y), np.asarray(predicted)
+    per_class = f1_score(y, predicted, labels=list(labels), average=None, zero_division=0)
+    out = {
+        "f1_macro": float(f1_score(y, predicted, labels=list(labels), average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(y, predicted)) if len(y) else float("nan"),
+        **{f"f1_{label}": float(v) for label, v in zip(labels, per_class, strict=True)},
+        "rows": float(len(y)),
+    }
+    if proba is not None and len(y):
+        out["log_loss"] = float(log_loss(y, np.clip(proba, 1e-9, 1), labels=list(labels)))
+    return out

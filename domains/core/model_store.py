@@ -71,7 +71,36 @@ def experiment_id(settings: Settings, domain: str) -> str:
         return exp.experiment_id
 
 
-def log_xgboost_model(
+def _log_flavor(model: Any, flavor: str, registered_model_name: str) -> Any:
+    import mlflow
+
+    if flavor == "xgboost":
+        import mlflow.xgboost
+        import xgboost
+
+        return mlflow.xgboost.log_model(
+            model,
+            name="model",
+            registered_model_name=registered_model_name,
+            # Explicit requirements: otherwise MLflow imports the model in a subprocess to infer them.
+            pip_requirements=[f"xgboost=={xgboost.__version__}"],
+        )
+    if flavor == "sklearn":
+        import mlflow.sklearn
+        import sklearn
+
+        return mlflow.sklearn.log_model(
+            model,
+            name="model",
+            registered_model_name=registered_model_name,
+            # skops, not pickle: loading a model file cannot run arbitrary code.
+            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}", "skops"],
+        )
+    raise ValueError(f"unsupported model flavor {flavor!r}; expected xgboost or sklearn")
+
+
+def log_model(
     settings: Settings,
     domain: str,
     model_name: str,
@@ -82,27 +111,20 @@ def log_xgboost_model(
     tags: Mapping[str, str],
     run_name: str,
     artifacts: Mapping[str, str] | None = None,
+    flavor: str = "xgboost",
 ) -> ModelRef:
     """Log params, metrics, the model and its metadata; register a new version; alias it challenger."""
     exp_id = experiment_id(settings, domain)
     import mlflow
-    import mlflow.xgboost
-    import xgboost
 
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
-        mlflow.set_tags(dict(tags))
-        mlflow.log_dict(dict(meta), "meta.json")
+        mlflow.set_tags({**tags, "flavor": flavor})
+        mlflow.log_dict({**meta, "flavor": flavor}, "meta.json")
         for folder, path in (artifacts or {}).items():
             mlflow.log_artifact(path, artifact_path=folder)
-        info = mlflow.xgboost.log_model(
-            model,
-            name="model",
-            registered_model_name=model_name,
-            # Explicit requirements: otherwise MLflow imports the model in a subprocess to infer them.
-            pip_requirements=[f"xgboost=={xgboost.__version__}"],
-        )
+        info = _log_flavor(model, flavor, model_name)
     version = str(info.registered_model_version)
     mlc = client(settings)
     for key, value in tags.items():
@@ -136,6 +158,14 @@ def load_xgboost(settings: Settings, ref: ModelRef) -> Any:
     import mlflow.xgboost
 
     return mlflow.xgboost.load_model(ref.uri)
+
+
+def load_sklearn(settings: Settings, ref: ModelRef) -> Any:
+    """A scikit-learn model saved with skops (its MLmodel file lists the types it trusts)."""
+    client(settings)
+    import mlflow.sklearn
+
+    return mlflow.sklearn.load_model(ref.uri)
 
 
 def load_meta(settings: Settings, ref: ModelRef) -> dict[str, Any]:

@@ -76,12 +76,13 @@ def make_context(
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     ds = normalise_ds(ds)
+    spec = get_spec(domain)
     return StageContext(
-        spec=get_spec(domain),
+        spec=spec,
         ds=ds,
         run_id=run_id or f"cli__{ds}__{uuid.uuid4().hex[:8]}",
         settings=settings,
-        source=get_source_settings(domain),
+        source=get_source_settings(domain, spec.source_defaults),
         warehouse=Warehouse(warehouse_url or settings.warehouse_url),
         upstream=dict(upstream or {}),
     )

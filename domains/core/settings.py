@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,12 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def get_source_settings(domain: str) -> SourceSettings:
-    """Read a domain's source settings from `<DOMAIN>_*` variables."""
-    return SourceSettings(_env_prefix=f"{domain.upper()}_")
+def get_source_settings(domain: str, defaults: Mapping[str, Any] | None = None) -> SourceSettings:
+    """Read a domain's source settings from `<DOMAIN>_*` variables; `defaults` fill what is not set.
+
+    Domains differ in scale (100k card transactions a day, a few thousand reviews), so the spec
+    carries its own defaults; a variable (or .env entry) always wins over them.
+    """
+    settings = SourceSettings(_env_prefix=f"{domain.upper()}_")
+    unset = {k: v for k, v in (defaults or {}).items() if k not in settings.model_fields_set}
+    return SourceSettings.model_validate({**settings.model_dump(), **unset}) if unset else settings

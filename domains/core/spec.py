@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 STAGES: tuple[str, ...] = ("extract", "transform", "load", "train", "validate", "health_check")
 
@@ -43,6 +45,8 @@ class DomainSpec:
     quality: QualityThresholds = field(default_factory=QualityThresholds)
     owner: str = "analytics-platform"
     tags: tuple[str, ...] = ()
+    # Source settings this domain defaults to (e.g. rows_per_day); <DOMAIN>_* variables override them.
+    source_defaults: Mapping[str, Any] = field(default_factory=dict)
     # False until the domain's issue lands: no DAG file, reported "not ready" by the validator.
     built: bool = False
 

@@ -5,26 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
-from domains.core import ops
-from domains.core.bronze import BronzePartition, latest_bronze, partition_dir, read_bronze, write_bronze
+from domains.core import etl
+from domains.core.bronze import read_bronze, write_bronze
 from domains.core.pipeline import StageContext
-from domains.core.quality import (
-    DQ_RESULTS,
-    DataQualityError,
-    QualityReport,
-    quarantine_frame,
-    report_frame,
-    run_expectations,
-    split_rows,
-)
+from domains.core.quality import quarantine_frame, split_rows
 from domains.fraud import features
 from domains.fraud.schema import (
     CATEGORIES,
@@ -56,15 +46,6 @@ def extract(ctx: StageContext) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- transform
-def _bronze_for(ctx: StageContext) -> BronzePartition:
-    if "extract" in ctx.upstream:
-        return BronzePartition(**ctx.upstream["extract"]["bronze"])
-    part = latest_bronze(ctx.data_dir, "fraud", ctx.ds)
-    if part is None:
-        raise FileNotFoundError(f"no bronze partition for fraud ds={ctx.ds}; run extract first")
-    return part
-
-
 def pseudonymise(values: pd.Series, secret: str) -> pd.Series:
     """Keyed HMAC-SHA256 token per distinct value: stable across runs, useless without the key."""
     codes, uniques = pd.factorize(values)
@@ -272,14 +253,9 @@ def build_gold(silver: pd.DataFrame, ds: str, quarantined: int) -> tuple[pd.Data
     return daily, by_cat[list(GOLD_CATEGORY.columns)]
 
 
-def _record_quality(ctx: StageContext, report: QualityReport) -> None:
-    ctx.warehouse.delete_where(DQ_RESULTS, "domain = :d AND ds = :ds", {"d": "fraud", "ds": ctx.ds})
-    ctx.warehouse.append(DQ_RESULTS, report_frame(report, "fraud", ctx.ds, ctx.run_id))
-
-
 def transform(ctx: StageContext) -> dict[str, Any]:
     """Every bronze row ends in silver or in quarantine with its rule; the batch must pass its suite."""
-    part = _bronze_for(ctx)
+    part = etl.bronze_for(ctx)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The warehouse read of earlier days waits on the database; parse meanwhile.
         history = pool.submit(_history, ctx)
@@ -288,47 +264,13 @@ def transform(ctx: StageContext) -> dict[str, Any]:
         split = split_rows(len(raw), failures)
         quarantine = quarantine_frame(raw, split, ctx.ds, ctx.run_id, part.checksum)
         silver = build_silver(raw, typed, split.valid, ctx, part.checksum, history=history.result())
-    if len(silver) + len(quarantine) != len(raw):  # the invariant the whole layer rests on
-        raise AssertionError(f"bronze {len(raw)} != silver {len(silver)} + quarantine {len(quarantine)}")
-    ctx.progress(f"{len(silver)} rows to silver, {len(quarantine)} quarantined", rules=split.counts)
-
-    report = run_expectations(silver, "fraud_silver", silver_expectations(ctx.spec.quality.min_rows))
-    share = len(quarantine) / max(len(raw), 1)
-    limit = ctx.spec.quality.max_quarantine_share
-    report.results.append(
-        {
-            "expectation": "max_quarantine_share",
-            "column": None,
-            "kwargs": {"max_value": limit},
-            "success": share <= limit,
-            "observed": {"observed_value": round(share, 6), "by_rule": split.counts},
-        }
-    )
-    report.success = all(r["success"] for r in report.results)
-    _record_quality(ctx, report)
-    if not report.success:
-        raise DataQualityError(
-            f"fraud ds={ctx.ds}: the batch failed its expectations, nothing was loaded: "
-            f"{report.describe_failures()}"
-        )
-
+    report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
     daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
-    out = partition_dir(ctx.data_dir, "fraud", "silver", ctx.ds)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = part.checksum[:16]
-    paths = {}
-    for name, frame in (
-        ("silver", silver),
-        ("quarantine", quarantine),
-        ("gold_daily", daily),
-        ("gold_category", by_cat),
-    ):
-        path = out / f"{stem}.{name}.parquet"
-        tmp = path.with_suffix(".tmp")
-        # A hand-off to load, not an archive (bronze is): lz4 writes ~3x faster than zstd.
-        frame.to_parquet(tmp, index=False, compression="lz4")
-        tmp.replace(path)
-        paths[name] = str(path)
+    paths = etl.write_handoff(
+        ctx,
+        part.checksum,
+        {"silver": silver, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
+    )
     return {
         "paths": paths,
         "bronze_rows": len(raw),
@@ -341,69 +283,19 @@ def transform(ctx: StageContext) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------- load
-def _transform_result(ctx: StageContext) -> dict[str, Any]:
-    if "transform" in ctx.upstream:
-        return ctx.upstream["transform"]
-    part = latest_bronze(ctx.data_dir, "fraud", ctx.ds)
-    if part is None:
-        raise FileNotFoundError(f"no transformed partition for fraud ds={ctx.ds}; run transform first")
-    folder = partition_dir(ctx.data_dir, "fraud", "silver", ctx.ds)
-    stem = part.checksum[:16]
-    paths = {
-        n: str(folder / f"{stem}.{n}.parquet")
-        for n in ("silver", "quarantine", "gold_daily", "gold_category")
-    }
-    missing = [p for p in paths.values() if not Path(p).exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"transform outputs missing for fraud ds={ctx.ds}: {missing}; run transform first"
-        )
-    return {"paths": paths, "checksum": part.checksum, "bronze_rows": part.rows}
+LOADED = {
+    "silver": SILVER,
+    "quarantine": QUARANTINE,
+    "gold_daily": GOLD_DAILY,
+    "gold_category": GOLD_CATEGORY,
+}
 
 
 def load(ctx: StageContext) -> dict[str, Any]:
     """Replace the date's partition in silver, gold and quarantine, with its audit row, atomically."""
-    prev = _transform_result(ctx)
-    paths = prev["paths"]
-    # Arrow straight from transform's Parquet into binary COPY: no pandas round trip on the way.
-    frames = {
-        SILVER: pq.read_table(paths["silver"]),
-        QUARANTINE: pq.read_table(paths["quarantine"]),
-        GOLD_DAILY: pq.read_table(paths["gold_daily"]),
-        GOLD_CATEGORY: pq.read_table(paths["gold_category"]),
-    }
-    audit = ops.audit_frame(
-        domain="fraud",
-        action="load",
-        ds=ctx.ds,
-        run_id=ctx.run_id,
-        source_checksum=prev["checksum"],
-        rows_in=int(prev["bronze_rows"]),
-        rows_out=frames[SILVER].num_rows,
-        rows_quarantined=frames[QUARANTINE].num_rows,
-        details={"tables": [t.name for t in frames]},
-    )
-    written = ctx.warehouse.replace_partition(ctx.ds, frames, extra=[(ops.AUDIT, audit)])
-    silver_n = ctx.warehouse.count(SILVER, ctx.ds)
-    quarantine_n = ctx.warehouse.count(QUARANTINE, ctx.ds)
-    if silver_n + quarantine_n != int(prev["bronze_rows"]):
-        raise AssertionError(
-            f"warehouse does not reconcile for ds={ctx.ds}: silver {silver_n} + quarantine {quarantine_n} "
-            f"!= bronze {prev['bronze_rows']}"
-        )
-    ctx.progress(f"loaded partition ds={ctx.ds}", written=written)
-    return {
-        "written": written,
-        "silver_rows": silver_n,
-        "quarantined_rows": quarantine_n,
-        "bronze_rows": int(prev["bronze_rows"]),
-        "checksum": prev["checksum"],
-    }
+    return etl.load_partition(ctx, LOADED, SILVER, QUARANTINE)
 
 
 def silver_window(ctx: StageContext, days: int, columns: list[str] | None = None) -> pd.DataFrame:
     """Silver rows of the `days` days ending at the run's date (what train and monitoring read)."""
-    lo = (date.fromisoformat(ctx.ds) - timedelta(days=days - 1)).isoformat()
-    return ctx.warehouse.read_table(
-        SILVER, columns, where="ds >= :lo AND ds <= :ds", params={"lo": lo, "ds": ctx.ds}
-    )
+    return etl.window(ctx, SILVER, days, columns)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domains.core import model_store, ops
+from domains.core import promotion
 from domains.core.drift import reference_profile
 from domains.core.metrics import best_f1_threshold, classification_metrics
 from domains.core.pipeline import StageContext
@@ -142,11 +142,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
     gain = booster.get_score(importance_type="gain")
     total_gain = sum(gain.values()) or 1.0
     importances = {f: round(gain.get(f, 0.0) / total_gain, 6) for f in FEATURES}
-    partitions = (
-        data.groupby("ds")
-        .agg(rows=("is_fraud", "size"), source_checksum=("source_checksum", "first"))
-        .reset_index()
-    )
+    partitions = promotion.trained_partitions(data, "is_fraud")
     meta = {
         "domain": "fraud",
         "features": list(FEATURES),
@@ -167,13 +163,6 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "holdout_range": {"from": str(test_df["trans_ts"].min()), "to": str(test_df["trans_ts"].max())},
         "best_iteration": int(getattr(model, "best_iteration", model.get_booster().num_boosted_rounds() - 1)),
     }
-    logged_metrics = {
-        **{f"test_{k}": v for k, v in metrics.items() if np.isfinite(v)},
-        **{f"baseline_test_{k}": v for k, v in base_metrics.items() if np.isfinite(v)},
-        "fit_seconds": fit_seconds,
-        "train_rows": len(train_df),
-        "train_positives": int(train_df["is_fraud"].sum()),
-    }
     params = {
         **{k: v for k, v in XGB_PARAMS.items()},
         "scale_pos_weight": model.get_params()["scale_pos_weight"],
@@ -181,41 +170,22 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "features": ",".join(FEATURES),
         "threshold": threshold,
     }
-    ref = model_store.log_xgboost_model(
-        ctx.settings,
-        "fraud",
-        ctx.spec.registered_model_name,
+    ref = promotion.register_challenger(
+        ctx,
         model,
+        flavor="xgboost",
         params=params,
-        metrics=logged_metrics,
+        metrics=metrics,
+        baseline_metrics=base_metrics,
+        extra_metrics={
+            "fit_seconds": fit_seconds,
+            "train_rows": len(train_df),
+            "train_positives": int(train_df["is_fraud"].sum()),
+        },
         meta=meta,
-        tags={"logical_date": ctx.ds, "airflow_run_id": ctx.run_id, "threshold": f"{threshold:.6f}"},
+        partitions=partitions,
         run_name=run_name,
-        artifacts={"holdout": str(holdout_path)},
-    )
-    ops.record_lineage(
-        ctx.warehouse,
-        "fraud",
-        ref.name,
-        ref.version,
-        ref.run_id,
-        [
-            {"ds": str(r.ds), "rows": int(r.rows), "source_checksum": r.source_checksum}
-            for r in partitions.itertuples()
-        ],
-    )
-    ops.record_model_metrics(
-        ctx.warehouse, "fraud", ctx.ds, ctx.run_id, ref.name, ref.version, "challenger", metrics
-    )
-    ops.record_model_metrics(
-        ctx.warehouse,
-        "fraud",
-        ctx.ds,
-        ctx.run_id,
-        ref.name,
-        None,
-        f"baseline:{ctx.spec.baseline}",
-        base_metrics,
+        holdout_path=holdout_path,
     )
     ctx.progress(
         f"registered {ref.name} v{ref.version} as challenger",

@@ -56,3 +56,19 @@ def test_vader_scores_known_sentences_offline() -> None:
     )
     assert positive > 0.5 and negative < -0.3 and abs(neutral) < 0.05
     assert [text.vader_label(v) for v in (positive, negative, neutral)] == ["positive", "negative", "neutral"]
+
+
+def test_tokens_agree_with_nltk_tweet_tokenizer_on_reviews() -> None:
+    from nltk.tokenize import TweetTokenizer
+
+    from domains.restaurant.source import generate_day
+
+    reference = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=True)
+    reviews = [text.clean(t) for t in generate_day("2026-11-05", 3000).table.column("text").to_pylist()]
+    reviews += ["The pasta was NOT good!!! 😡 @owner sooooo slow", "it wasn't what we ordered :( so-so :-)"]
+    differ = [r for r in reviews if text.raw_tokens(r) != reference.tokenize(r)]
+    assert len(differ) <= len(reviews) * 0.001, differ[:5]
+
+
+def test_numbers_ellipses_and_curly_apostrophes_stay_whole() -> None:
+    assert text.raw_tokens("don’t pay 10.5 dollars... ok") == ["don’t", "pay", "10.5", "dollars", "...", "ok"]

@@ -1,0 +1,178 @@
+"""Registering a challenger and judging it at the gate, the same way in every domain's train/validate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from domains.core import model_store, ops
+from domains.core.gate import GateDecision, decide
+from domains.core.model_store import CHALLENGER, CHAMPION, ModelRef
+from domains.core.pipeline import StageContext
+
+
+def register_challenger(
+    ctx: StageContext,
+    model: Any,
+    *,
+    flavor: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    baseline_metrics: Mapping[str, float],
+    extra_metrics: Mapping[str, float],
+    meta: Mapping[str, Any],
+    partitions: pd.DataFrame,
+    run_name: str,
+    holdout_path: Path,
+) -> ModelRef:
+    """Log to MLflow, alias `challenger`, and record lineage and both models' held-out metrics."""
+    domain = ctx.spec.name
+    logged = {
+        **{f"test_{k}": v for k, v in metrics.items() if np.isfinite(v)},
+        **{f"baseline_test_{k}": v for k, v in baseline_metrics.items() if np.isfinite(v)},
+        **extra_metrics,
+    }
+    ref = model_store.log_model(
+        ctx.settings,
+        domain,
+        ctx.spec.registered_model_name,
+        model,
+        params=params,
+        metrics=logged,
+        meta=meta,
+        tags={"logical_date": ctx.ds, "airflow_run_id": ctx.run_id},
+        run_name=run_name,
+        artifacts={"holdout": str(holdout_path)},
+        flavor=flavor,
+    )
+    # `partitions`: one row per silver date trained on, with its row count and source checksum.
+    ops.record_lineage(
+        ctx.warehouse,
+        domain,
+        ref.name,
+        ref.version,
+        ref.run_id,
+        [
+            {"ds": str(r.ds), "rows": int(r.rows), "source_checksum": r.source_checksum}
+            for r in partitions.itertuples()
+        ],
+    )
+    ops.record_model_metrics(
+        ctx.warehouse, domain, ctx.ds, ctx.run_id, ref.name, ref.version, "challenger", metrics
+    )
+    ops.record_model_metrics(
+        ctx.warehouse,
+        domain,
+        ctx.ds,
+        ctx.run_id,
+        ref.name,
+        None,
+        f"baseline:{ctx.spec.baseline}",
+        baseline_metrics,
+    )
+    return ref
+
+
+def trained_partitions(data: pd.DataFrame, count_column: str) -> pd.DataFrame:
+    """Per silver date in the training window: rows and source checksum (the lineage of a version)."""
+    return (
+        data.groupby("ds")
+        .agg(rows=(count_column, "size"), source_checksum=("source_checksum", "first"))
+        .reset_index()
+    )
+
+
+def challenger_ref(ctx: StageContext) -> ModelRef:
+    """The version train registered in this run (XCom), else the registry's `challenger` alias."""
+    name = ctx.spec.registered_model_name
+    if "train" in ctx.upstream:
+        version = str(ctx.upstream["train"]["model_version"])
+        return ModelRef(name, version, ctx.upstream["train"]["mlflow_run_id"], {})
+    ref = model_store.get_alias(ctx.settings, name, CHALLENGER)
+    if ref is None:
+        raise LookupError(f"no {name} challenger registered; run train first")
+    return ref
+
+
+def holdout_frame(ctx: StageContext, meta: Mapping[str, Any], ref: ModelRef) -> pd.DataFrame:
+    """A version's held-out rows: the local copy, else the copy logged with its MLflow run."""
+    local = Path(meta.get("holdout_path", ""))
+    if local.is_file():
+        return pd.read_parquet(local)
+    return pd.read_parquet(model_store.artifact_path(ctx.settings, ref, "holdout/holdout.parquet"))
+
+
+def apply_gate(
+    ctx: StageContext,
+    ref: ModelRef,
+    challenger_metrics: Mapping[str, float],
+    baseline_value: float,
+    champion: ModelRef | None,
+    champion_metrics: Mapping[str, float] | None,
+) -> GateDecision:
+    """Decide on one metric, move the `champion` alias if it passes, and record why either way."""
+    gate, domain = ctx.spec.gate, ctx.spec.name
+    if champion_metrics is not None and champion is not None:
+        ops.record_model_metrics(
+            ctx.warehouse,
+            domain,
+            ctx.ds,
+            ctx.run_id,
+            ref.name,
+            champion.version,
+            "champion",
+            champion_metrics,
+        )
+    decision = decide(
+        gate,
+        challenger_metrics[gate.metric],
+        baseline_value,
+        champion_metrics[gate.metric] if champion_metrics else None,
+    )
+    already = champion is not None and champion.version == ref.version
+    if decision.promote and not already:
+        model_store.set_alias(ctx.settings, ref, CHAMPION)
+        ops.record_audit(
+            ctx.warehouse,
+            domain=domain,
+            action="promote",
+            ds=ctx.ds,
+            run_id=ctx.run_id,
+            details={
+                "model": ref.name,
+                "version": ref.version,
+                "replaced": champion.version if champion else None,
+                "reasons": decision.reasons,
+            },
+        )
+    model_store.tag_version(
+        ctx.settings,
+        ref,
+        {
+            "gate_decision": "promoted" if decision.promote else "rejected",
+            "gate_reasons": " | ".join(decision.reasons),
+        },
+    )
+    ops.record_model_metrics(
+        ctx.warehouse,
+        domain,
+        ctx.ds,
+        ctx.run_id,
+        ref.name,
+        ref.version,
+        "challenger_gate",
+        challenger_metrics,
+    )
+    ctx.progress(
+        f"gate: {'promoted' if decision.promote else 'kept as challenger'} v{ref.version}",
+        reasons=decision.reasons,
+    )
+    return decision
+
+
+def current_champion(ctx: StageContext) -> ModelRef | None:
+    return model_store.get_alias(ctx.settings, ctx.spec.registered_model_name, CHAMPION)
