@@ -33,10 +33,10 @@ run: $(STAMP)
 pipelines: $(STAMP)
 	$(PY) -m domains run $(if $(DOMAIN),$(DOMAIN),all) --days $(DAYS) $(if $(DATE),--date $(DATE),)
 
-# Whole suite; DOMAIN=fraud runs one domain's tests (tests/domains/fraud).
+# Whole suite; DOMAIN=fraud runs one domain's tests (tests/domains/fraud and tests/api/test_fraud_api.py).
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(if $(DOMAIN),tests/domains/$(DOMAIN),tests) $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(DOMAIN),tests/domains/$(DOMAIN) $(wildcard tests/api/test_$(DOMAIN)_api.py),tests) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

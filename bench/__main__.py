@@ -1,4 +1,4 @@
-"""`python -m bench`: fraud ETL into PostgreSQL, load vs raw COPY, API vs bare FastAPI, DAG parse time."""
+"""`python -m bench`: fraud ETL into PostgreSQL vs raw COPY, API speed (fraud, restaurant), DAG parse time."""
 
 from __future__ import annotations
 
@@ -178,8 +178,8 @@ def bench_dag_parse() -> dict[str, Any]:
     }
 
 
-SECTIONS = ("etl", "api", "dag_parse")
-SECTION_KEYS = ("fraud_etl", "fraud_api", "dag_parse")
+SECTIONS = ("etl", "api", "restaurant_api", "dag_parse")
+SECTION_KEYS = ("fraud_etl", "fraud_api", "restaurant_api", "dag_parse")
 
 
 def main() -> int:
@@ -206,6 +206,11 @@ def main() -> int:
 
         print("fraud API vs bare FastAPI, 32 connections, one uvicorn worker each ...", flush=True)
         results["fraud_api"] = bench_api(seconds=args.api_seconds)
+    if "restaurant_api" in only:
+        from bench.restaurant import bench_restaurant_api
+
+        print("restaurant API: 10,000-review /predict/batch and sequential /predict ...", flush=True)
+        results["restaurant_api"] = bench_restaurant_api()
     if "dag_parse" in only:
         results["dag_parse"] = bench_dag_parse()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(app: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def serve(app: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning"],
@@ -54,7 +54,8 @@ def _load(port: int, body: Path, headers: list[str], seconds: float, concurrency
     return json.loads(out.stdout)
 
 
-def _train(base: Path) -> dict[str, str]:
+def train_platform(base: Path, domain: str = "fraud", extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Run `domain`'s pipeline for two days into a fresh platform under `base`; return its environment."""
     env = {
         **os.environ,
         "PLATFORM_ENV_FILE": "",
@@ -70,9 +71,11 @@ def _train(base: Path) -> dict[str, str]:
         "API_RATE_LIMIT_PER_MINUTE": "0",  # the bench client is one subject sending thousands per second
         "API_MODEL_REFRESH_SECONDS": "0",
         "PYTHONPATH": str(ROOT),
+        f"{domain.upper()}_API_URL": "http://127.0.0.1:9",
+        **(extra or {}),
     }
     subprocess.run(
-        [sys.executable, "-m", "domains", "run", "fraud", "--date", "2026-11-19", "--days", "2"],
+        [sys.executable, "-m", "domains", "run", domain, "--date", "2026-11-19", "--days", "2"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -88,7 +91,7 @@ def bench_api(seconds: float = 8.0, rounds: int = 2, concurrency: int = 32) -> d
 
     base = Path(tempfile.mkdtemp(prefix="bench-api-"))
     print("  training a fraud model for the API benchmark ...", flush=True)
-    env = _train(base)
+    env = train_platform(base)
     body = base / "predict.json"
     body.write_text(json.dumps(EXAMPLE))
     token = mint_token("bench", ["predict"], env["API_JWT_SECRET"], 3600)
@@ -99,7 +102,7 @@ def bench_api(seconds: float = 8.0, rounds: int = 2, concurrency: int = 32) -> d
         "fraud_predict_per_request": ("api.fraud:app", {**env, "API_MICROBATCH_MAX_SIZE": "1"}, auth),
     }
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
-    servers = {name: _serve(app, e) for name, (app, e, _) in variants.items()}
+    servers = {name: serve(app, e) for name, (app, e, _) in variants.items()}
     try:
         for r in range(rounds):
             for name, (_, _, headers) in variants.items():

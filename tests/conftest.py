@@ -50,8 +50,11 @@ def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int
         "FRAUD_ROWS_PER_DAY": str(rows_per_day),
         "FRAUD_SOURCE": "synthetic",
         "LOG_FORMAT": "text",
+        "RESTAURANT_ROWS_PER_DAY": "2000",
+        "RESTAURANT_SOURCE": "synthetic",
         # No API runs in tests unless a test starts one: make sure nothing else answers.
         "FRAUD_API_URL": "http://127.0.0.1:9",
+        "RESTAURANT_API_URL": "http://127.0.0.1:9",
     }
 
 
@@ -159,3 +162,44 @@ def fraud_env(trained_fraud: dict[str, Any], monkeypatch: pytest.MonkeyPatch) ->
     for key, value in trained_fraud["env"].items():
         monkeypatch.setenv(key, value)
     return trained_fraud
+
+
+@pytest.fixture(scope="session")
+def trained_restaurant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A restaurant platform trained once per session: one history day, then the full pipeline."""
+    from domains.core.pipeline import run_pipeline
+
+    base: Path = tmp_path_factory.mktemp("restaurant-trained")
+    env = platform_env(base)
+    with patched_env(env):
+        results = [
+            run_pipeline("restaurant", TRAIN_DAYS[0], stages=("extract", "transform", "load")),
+            run_pipeline("restaurant", TRAIN_DAYS[1]),
+        ]
+    return {"env": env, "results": results, "base": base}
+
+
+@pytest.fixture
+def restaurant_env(trained_restaurant: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for key, value in trained_restaurant["env"].items():
+        monkeypatch.setenv(key, value)
+    return trained_restaurant
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def pipeline_env(request, tmp_path, monkeypatch, airflow_db) -> dict[str, str]:
+    """A fresh platform on SQLite and on a brand-new PostgreSQL database, for dag.test() runs."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    env = platform_env(tmp_path, warehouse_url=url)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def run_dag(dag_id: str, day: str) -> Any:
+    """`dag.test()` of one DAG from dags/ for a logical date; returns the DagRun (assert its state)."""
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).dags[dag_id]
+    return dag.test(logical_date=pendulum.parse(day))

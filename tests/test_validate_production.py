@@ -48,9 +48,21 @@ def test_all_seven_are_reported_and_unbuilt_ones_are_not_ready(trained_fraud: di
     by_name = {d["domain"]: d for d in doc["domains"]}
     assert set(by_name) == {"banking", "fraud", "ecommerce", "financial", "healthcare", "hr", "restaurant"}
     assert by_name["fraud"]["ready"] is True
+    # Built but never run on this platform: not ready, and it says it has no champion.
+    assert by_name["restaurant"]["built"] is True and by_name["restaurant"]["ready"] is False
+    assert "champion" in by_name["restaurant"]["failed"]
     for name, d in by_name.items():
-        if name != "fraud":
+        if name not in {"fraud", "restaurant"}:
             assert d["ready"] is False and d["built"] is False and d["score"] == 0
+
+
+def test_trained_restaurant_is_ready(trained_restaurant: dict[str, Any], tmp_path: Path) -> None:
+    env = {**trained_restaurant["env"], **STRONG}
+    code, doc, _ = run_validator(env, "--domain", "restaurant", report=tmp_path / "r.json")
+    [restaurant] = doc["domains"]
+    assert restaurant["failed"] == [], restaurant
+    assert code == 0 and restaurant["score"] == 100
+    assert "f1_macro" in {c["name"]: c for c in restaurant["checks"]}["model_quality"]["detail"]
 
 
 def test_empty_platform_is_not_ready_and_says_why(isolated_env: dict[str, str], tmp_path: Path) -> None:

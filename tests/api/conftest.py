@@ -1,4 +1,4 @@
-"""Fixtures for API tests: the fraud app on the session's trained platform, tokens, a client factory."""
+"""Fixtures for API tests: apps on the session's trained platforms, tokens, a client factory."""
 
 from __future__ import annotations
 
@@ -23,12 +23,9 @@ def auth(scope: str = "predict admin", **kwargs: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(scope, **kwargs)}"}
 
 
-@pytest.fixture
-def fraud_client(fraud_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """`with fraud_client(API_RATE_LIMIT_BURST="2") as client:` runs the app's lifespan (model load)."""
+def _client_factory(service: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     from api.factory import create_app
     from domains.core.settings import Settings
-    from domains.fraud.serving import SERVICE
 
     monkeypatch.setenv("API_JWT_SECRET", SECRET)
     monkeypatch.setenv("API_MODEL_REFRESH_SECONDS", "0")
@@ -37,11 +34,29 @@ def fraud_client(fraud_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> 
     def open_client(**env: str) -> Iterator[TestClient]:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        app = create_app(SERVICE, Settings())
+        app = create_app(service, Settings())
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 
     return open_client
+
+
+@pytest.fixture
+def fraud_client(fraud_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """`with fraud_client(API_RATE_LIMIT_BURST="2") as client:` runs the app's lifespan (model load)."""
+    from domains.fraud.serving import SERVICE
+
+    return _client_factory(SERVICE, monkeypatch)
+
+
+@pytest.fixture
+def restaurant_client(
+    restaurant_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    from domains.restaurant.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
 
 
 @pytest.fixture

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pendulum
 import pytest
 
 from domains.core.pipeline import make_context, run_pipeline
 from domains.fraud.schema import GOLD_CATEGORY, GOLD_DAILY, GOLD_RISK, QUARANTINE, SILVER
-from tests.conftest import platform_env
+from tests.conftest import run_dag
 
 pytestmark = pytest.mark.airflow
-ROOT = Path(__file__).resolve().parents[3]
 HISTORY_DAY, DAY = "2026-11-19", "2026-11-20"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def pipeline_env(request, tmp_path, monkeypatch, airflow_db) -> dict[str, str]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    env = platform_env(tmp_path, warehouse_url=url)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
-
-
-def _run_dag(day: str):
-    from airflow.dag_processing.dagbag import DagBag
-
-    dag = DagBag(dag_folder=str(ROOT / "dags")).dags["fraud_pipeline"]
-    return dag.test(logical_date=pendulum.parse(day))
 
 
 def _layer_counts() -> dict[str, int]:
@@ -41,14 +21,14 @@ def test_fraud_dag_succeeds_and_a_rerun_leaves_the_same_warehouse(pipeline_env) 
     # The day before is loaded as history (features look back 24h), as a backfill would.
     run_pipeline("fraud", HISTORY_DAY, stages=("extract", "transform", "load"))
 
-    first = _run_dag(DAY)
+    first = run_dag("fraud_pipeline", DAY)
     states = {ti.task_id: ti.state for ti in first.get_task_instances()}
     assert first.state == "success", states
     counts = _layer_counts()
     assert counts["fraud_silver_transactions"] + counts["fraud_quarantine"] == 30_000
     assert counts["fraud_gold_daily"] == 1 and counts["fraud_gold_risk_daily"] == 1
 
-    second = _run_dag(DAY)
+    second = run_dag("fraud_pipeline", DAY)
     assert second.state == "success"
     assert _layer_counts() == counts
 
