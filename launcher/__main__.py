@@ -113,6 +113,8 @@ def has_champion(domain: str) -> bool:
 
 
 def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> None:
+    from domains.core.registry import get_spec
+
     python = sys.executable
     if not (AIRFLOW_HOME / "airflow.db").exists():
         AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
@@ -128,10 +130,11 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
         if has_champion(domain):
             say(f"{domain}: champion found in the model registry; no bootstrap run needed")
             continue
-        if history_days > 0:
-            first = ds - timedelta(days=history_days)
+        days = max(history_days, get_spec(domain).bootstrap_history_days)
+        if days > 0:
+            first = ds - timedelta(days=1)
             run_step(
-                f"{domain}: loading {history_days} day(s) of feature history ending {first}",
+                f"{domain}: loading {days} day(s) of history ending {first}",
                 [
                     python,
                     "-m",
@@ -141,7 +144,7 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
                     "--date",
                     first.isoformat(),
                     "--days",
-                    str(history_days),
+                    str(days),
                     "--stages",
                     "extract,transform,load",
                 ],

@@ -6,6 +6,7 @@ ADBC reader builds Arrow columns in C (~4x faster than iterating psycopg's COPY 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -101,9 +102,8 @@ def read_arrow(engine: Engine, sql: str, params: Mapping[str, Any]) -> pa.Table:
     import psycopg
 
     # psycopg renders the parameters client-side, with its own quoting, into the text ADBC runs.
-    pg_sql = sql
-    for key in params:
-        pg_sql = pg_sql.replace(f":{key}", f"%({key})s")
+    # One pass with word boundaries: ":c1" must not rewrite the start of ":c10".
+    pg_sql = re.sub(r"(?<![:\w]):(\w+)\b", lambda m: f"%({m[1]})s" if m[1] in params else m[0], sql)
     with engine.connect() as sa_conn:
         raw = sa_conn.connection.driver_connection
         rendered = psycopg.ClientCursor(raw).mogrify(pg_sql, dict(params)) if params else pg_sql

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +176,42 @@ def apply_gate(
 
 def current_champion(ctx: StageContext) -> ModelRef | None:
     return model_store.get_alias(ctx.settings, ctx.spec.registered_model_name, CHAMPION)
+
+
+def validate_stage(
+    ctx: StageContext,
+    load: Callable[[ModelRef], Any],
+    evaluate: Callable[[Any, pd.DataFrame], Mapping[str, float]],
+    monitor: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """The validate stage every domain runs: gate the challenger on its held-out rows, then monitor.
+
+    `load` reads a version, `evaluate` scores a model on held-out rows, `monitor` scores the day with
+    the champion; the baseline's metric was measured on the same rows at training time.
+    """
+    gate = ctx.spec.gate
+    ref = challenger_ref(ctx)
+    challenger = load(ref)
+    holdout = holdout_frame(ctx, challenger.meta, ref)
+    ch = dict(evaluate(challenger, holdout))
+    baseline = float(challenger.meta["baseline"]["metrics"][gate.metric])
+    champ_ref = current_champion(ctx)
+    champ_metrics = None
+    if champ_ref is not None and champ_ref.version != ref.version:
+        champ_metrics = dict(evaluate(load(champ_ref), holdout))
+    decision = apply_gate(ctx, ref, ch, baseline, champ_ref, champ_metrics)
+    current = current_champion(ctx)
+    monitoring: dict[str, Any] = {}
+    if current is not None:
+        monitoring = monitor(challenger if current.version == ref.version else load(current))
+    return {
+        "model_version": ref.version,
+        "promoted": decision.promote,
+        "reasons": decision.reasons,
+        "metric": gate.metric,
+        "challenger": ch[gate.metric],
+        "baseline": baseline,
+        "champion_before": champ_metrics[gate.metric] if champ_metrics else None,
+        "champion_version": current.version if current else None,
+        "monitoring": monitoring,
+    }

@@ -47,6 +47,8 @@ class DomainSpec:
     tags: tuple[str, ...] = ()
     # Source settings this domain defaults to (e.g. rows_per_day); <DOMAIN>_* variables override them.
     source_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Days of history `make run` loads before a domain's first DAG run (enough for train to work).
+    bootstrap_history_days: int = 1
     # False until the domain's issue lands: no DAG file, reported "not ready" by the validator.
     built: bool = False
 

@@ -397,3 +397,11 @@ def _typed(frame: pd.DataFrame, table: TableDef, columns: list[str]) -> pd.DataF
             s = s.astype("str") if not s.isna().any() else s
         out[c] = s
     return pd.DataFrame(out, index=np.arange(len(frame)))
+
+
+def in_clause(column: str, values: Iterable[Any], prefix: str = "v") -> tuple[str, dict[str, Any]]:
+    """`"column" IN (:v0, :v1, ...)` with its bound parameters (never values inlined into SQL)."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    if not params:
+        return "1 = 0", {}
+    return f'"{column}" IN ({", ".join(":" + k for k in params)})', params

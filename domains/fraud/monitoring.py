@@ -24,37 +24,14 @@ def holdout_frame(ctx: StageContext, model: FraudModel, ref: ModelRef) -> pd.Dat
 
 def validate(ctx: StageContext) -> dict[str, Any]:
     """Promote the challenger only if it beats the baseline and the champion on the same rows."""
-    gate = ctx.spec.gate
-    ref = promotion.challenger_ref(ctx)
-    challenger = FraudModel.load(ctx.settings, ref)
-    holdout = holdout_frame(ctx, challenger, ref)
-    y = holdout["is_fraud"].to_numpy()
-    ch = classification_metrics(y, challenger.predict_proba(holdout), challenger.threshold)
-    baseline = float(challenger.meta["baseline"]["metrics"][gate.metric])
-
-    champ_ref = promotion.current_champion(ctx)
-    champ_metrics = None
-    if champ_ref is not None and champ_ref.version != ref.version:
-        champion = FraudModel.load(ctx.settings, champ_ref)
-        champ_metrics = classification_metrics(y, champion.predict_proba(holdout), champion.threshold)
-    decision = promotion.apply_gate(ctx, ref, ch, baseline, champ_ref, champ_metrics)
-
-    current = promotion.current_champion(ctx)
-    monitoring: dict[str, Any] = {}
-    if current is not None:
-        model = challenger if current.version == ref.version else FraudModel.load(ctx.settings, current)
-        monitoring = monitor(ctx, model)
-    return {
-        "model_version": ref.version,
-        "promoted": decision.promote,
-        "reasons": decision.reasons,
-        "metric": gate.metric,
-        "challenger": ch[gate.metric],
-        "baseline": baseline,
-        "champion_before": champ_metrics[gate.metric] if champ_metrics else None,
-        "champion_version": current.version if current else None,
-        "monitoring": monitoring,
-    }
+    return promotion.validate_stage(
+        ctx,
+        lambda ref: FraudModel.load(ctx.settings, ref),
+        lambda model, holdout: classification_metrics(
+            holdout["is_fraud"].to_numpy(), model.predict_proba(holdout), model.threshold
+        ),
+        lambda model: monitor(ctx, model),
+    )
 
 
 def monitor(ctx: StageContext, model: FraudModel) -> dict[str, Any]:

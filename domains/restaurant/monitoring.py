@@ -25,35 +25,12 @@ def evaluate(model: SentimentModel, frame: pd.DataFrame) -> dict[str, float]:
 
 def validate(ctx: StageContext) -> dict[str, Any]:
     """Promote the challenger only if it beats VADER and the champion on the same held-out reviews."""
-    gate = ctx.spec.gate
-    ref = promotion.challenger_ref(ctx)
-    challenger = SentimentModel.load(ctx.settings, ref)
-    holdout = promotion.holdout_frame(ctx, challenger.meta, ref)
-    ch = evaluate(challenger, holdout)
-    baseline = float(challenger.meta["baseline"]["metrics"][gate.metric])
-
-    champ_ref = promotion.current_champion(ctx)
-    champ_metrics = None
-    if champ_ref is not None and champ_ref.version != ref.version:
-        champ_metrics = evaluate(SentimentModel.load(ctx.settings, champ_ref), holdout)
-    decision = promotion.apply_gate(ctx, ref, ch, baseline, champ_ref, champ_metrics)
-
-    current = promotion.current_champion(ctx)
-    monitoring: dict[str, Any] = {}
-    if current is not None:
-        model = challenger if current.version == ref.version else SentimentModel.load(ctx.settings, current)
-        monitoring = monitor(ctx, model)
-    return {
-        "model_version": ref.version,
-        "promoted": decision.promote,
-        "reasons": decision.reasons,
-        "metric": gate.metric,
-        "challenger": ch[gate.metric],
-        "baseline": baseline,
-        "champion_before": champ_metrics[gate.metric] if champ_metrics else None,
-        "champion_version": current.version if current else None,
-        "monitoring": monitoring,
-    }
+    return promotion.validate_stage(
+        ctx,
+        lambda ref: SentimentModel.load(ctx.settings, ref),
+        evaluate,
+        lambda model: monitor(ctx, model),
+    )
 
 
 def monitor(ctx: StageContext, model: SentimentModel) -> dict[str, Any]:

@@ -116,3 +116,17 @@ def test_postgres_tables_from_before_partitioning_still_replace(postgres_url: st
     wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 12)})
     wh.replace_partition("2026-11-20", {FACTS: _frame("2026-11-20", 6)})
     assert wh.count(FACTS, "2026-11-20") == 6
+
+
+def test_in_clause_with_ten_or_more_values_reads_back_on_postgres(postgres_url) -> None:
+    from domains.core.warehouse import TableDef, Warehouse, in_clause
+
+    table = TableDef("t_in_clause", {"ds": "date", "k": "str"})
+    wh = Warehouse(postgres_url)
+    wh.replace_partition(
+        "2026-11-20", {table: pd.DataFrame({"ds": "2026-11-20", "k": [f"k{i}" for i in range(15)]})}
+    )
+    wanted = [f"k{i}" for i in (1, 10, 11, 14)]  # ":v1" must not rewrite the start of ":v10"
+    clause, params = in_clause("k", wanted)
+    got = wh.read_table(table, ["k"], where=f"ds = :ds AND {clause}", params={"ds": "2026-11-20", **params})
+    assert sorted(got["k"]) == sorted(wanted)
