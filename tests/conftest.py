@@ -55,6 +55,11 @@ def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int
         # No API runs in tests unless a test starts one: make sure nothing else answers.
         "FRAUD_API_URL": "http://127.0.0.1:9",
         "RESTAURANT_API_URL": "http://127.0.0.1:9",
+        # E-commerce trains on spend over the horizon after four calibration weeks: a short horizon
+        # keeps the history a test must load to ~5 weeks.
+        "ECOMMERCE_HORIZON_DAYS": "7",
+        "ECOMMERCE_SOURCE": "synthetic",
+        "ECOMMERCE_API_URL": "http://127.0.0.1:9",
     }
 
 
@@ -203,3 +208,37 @@ def run_dag(dag_id: str, day: str) -> Any:
 
     dag = DagBag(dag_folder=str(ROOT / "dags")).dags[dag_id]
     return dag.test(logical_date=pendulum.parse(day))
+
+
+def load_history(domain: str, last_day: str, days: int) -> None:
+    """Extract, transform and load `days` days ending at `last_day`, oldest first (a backfill)."""
+    from datetime import date, timedelta
+
+    from domains.core.pipeline import run_pipeline
+
+    end = date.fromisoformat(last_day)
+    for offset in range(days - 1, -1, -1):
+        run_pipeline(domain, end - timedelta(days=offset), stages=("extract", "transform", "load"))
+
+
+ECOMMERCE_HISTORY_DAYS = 36  # 28 calibration days + the 7-day horizon + the run's own day
+
+
+@pytest.fixture(scope="session")
+def trained_ecommerce(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An e-commerce platform with five weeks of orders loaded and a model trained on them."""
+    from domains.core.pipeline import run_pipeline
+
+    base: Path = tmp_path_factory.mktemp("ecommerce-trained")
+    env = platform_env(base)
+    with patched_env(env):
+        load_history("ecommerce", "2026-11-18", ECOMMERCE_HISTORY_DAYS - 1)
+        results = [run_pipeline("ecommerce", TRAIN_DAYS[1])]
+    return {"env": env, "results": results, "base": base}
+
+
+@pytest.fixture
+def ecommerce_env(trained_ecommerce: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for key, value in trained_ecommerce["env"].items():
+        monkeypatch.setenv(key, value)
+    return trained_ecommerce

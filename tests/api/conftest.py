@@ -70,3 +70,11 @@ def example() -> dict[str, Any]:
     from domains.fraud.serving import EXAMPLE
 
     return dict(EXAMPLE)
+
+
+@pytest.fixture
+def ecommerce_client(ecommerce_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from domains.ecommerce.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
