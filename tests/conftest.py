@@ -147,48 +147,43 @@ def patched_env(env: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-@pytest.fixture(scope="session")
-def trained_fraud(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def _trained(tmp_path_factory: pytest.TempPathFactory, domain: str, history_days: int = 1) -> dict[str, Any]:
+    """A platform for `domain`: `history_days` of ETL before TRAIN_DAYS[1], then the full pipeline."""
     from domains.core.pipeline import run_pipeline
 
-    base: Path = tmp_path_factory.mktemp("fraud-trained")
+    base: Path = tmp_path_factory.mktemp(f"{domain}-trained")
     env = platform_env(base)
     with patched_env(env):
-        # The first day is history for the features; the second trains, validates and serves.
-        results = [
-            run_pipeline("fraud", TRAIN_DAYS[0], stages=("extract", "transform", "load")),
-            run_pipeline("fraud", TRAIN_DAYS[1]),
-        ]
+        # The earlier days are history for the features; the last one trains, validates and serves.
+        load_history(domain, TRAIN_DAYS[0], history_days)
+        results = [run_pipeline(domain, TRAIN_DAYS[1])]
     return {"env": env, "results": results, "base": base}
+
+
+def _use(trained: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for key, value in trained["env"].items():
+        monkeypatch.setenv(key, value)
+    return trained
+
+
+@pytest.fixture(scope="session")
+def trained_fraud(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _trained(tmp_path_factory, "fraud")
 
 
 @pytest.fixture
 def fraud_env(trained_fraud: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    for key, value in trained_fraud["env"].items():
-        monkeypatch.setenv(key, value)
-    return trained_fraud
+    return _use(trained_fraud, monkeypatch)
 
 
 @pytest.fixture(scope="session")
 def trained_restaurant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A restaurant platform trained once per session: one history day, then the full pipeline."""
-    from domains.core.pipeline import run_pipeline
-
-    base: Path = tmp_path_factory.mktemp("restaurant-trained")
-    env = platform_env(base)
-    with patched_env(env):
-        results = [
-            run_pipeline("restaurant", TRAIN_DAYS[0], stages=("extract", "transform", "load")),
-            run_pipeline("restaurant", TRAIN_DAYS[1]),
-        ]
-    return {"env": env, "results": results, "base": base}
+    return _trained(tmp_path_factory, "restaurant")
 
 
 @pytest.fixture
 def restaurant_env(trained_restaurant: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    for key, value in trained_restaurant["env"].items():
-        monkeypatch.setenv(key, value)
-    return trained_restaurant
+    return _use(trained_restaurant, monkeypatch)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -226,19 +221,10 @@ ECOMMERCE_HISTORY_DAYS = 36  # 28 calibration days + the 7-day horizon + the run
 
 @pytest.fixture(scope="session")
 def trained_ecommerce(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """An e-commerce platform with five weeks of orders loaded and a model trained on them."""
-    from domains.core.pipeline import run_pipeline
-
-    base: Path = tmp_path_factory.mktemp("ecommerce-trained")
-    env = platform_env(base)
-    with patched_env(env):
-        load_history("ecommerce", "2026-11-18", ECOMMERCE_HISTORY_DAYS - 1)
-        results = [run_pipeline("ecommerce", TRAIN_DAYS[1])]
-    return {"env": env, "results": results, "base": base}
+    """Five weeks of orders loaded and a model trained on them."""
+    return _trained(tmp_path_factory, "ecommerce", ECOMMERCE_HISTORY_DAYS - 1)
 
 
 @pytest.fixture
 def ecommerce_env(trained_ecommerce: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    for key, value in trained_ecommerce["env"].items():
-        monkeypatch.setenv(key, value)
-    return trained_ecommerce
+    return _use(trained_ecommerce, monkeypatch)

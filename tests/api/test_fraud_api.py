@@ -29,7 +29,7 @@ def test_health_names_the_loaded_champion(client: Any, trained_fraud: dict[str, 
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["model_loaded"] is True
-    served = trained_fraud["results"][1]["validate"]["champion_version"]
+    served = trained_fraud["results"][-1]["validate"]["champion_version"]
     assert body["model_version"] == served
 
 
