@@ -76,9 +76,17 @@ def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> di
     return {n: str(folder / f"{checksum[:16]}.{n}.parquet") for n in names}
 
 
-def write_handoff(ctx: StageContext, checksum: str, frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
-    """Transform's outputs as Parquet beside bronze, keyed by the source checksum; returns their paths."""
-    paths = _handoff_paths(ctx, checksum, list(frames))
+def handoff(
+    ctx: StageContext,
+    part: BronzePartition,
+    split: RowSplit,
+    report: QualityReport,
+    frames: Mapping[str, pd.DataFrame],
+    **extra: Any,
+) -> dict[str, Any]:
+    """Write transform's outputs as Parquet beside bronze (keyed by the source checksum) for load,
+    and return the transform stage's result: paths, row accounting, rules hit, `extra`."""
+    paths = _handoff_paths(ctx, part.checksum, list(frames))
     Path(next(iter(paths.values()))).parent.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         path = Path(paths[name])
@@ -86,7 +94,16 @@ def write_handoff(ctx: StageContext, checksum: str, frames: Mapping[str, pd.Data
         # A hand-off to load, not an archive (bronze is): lz4 writes ~3x faster than zstd.
         frame.to_parquet(tmp, index=False, compression="lz4")
         tmp.replace(path)
-    return paths
+    return {
+        "paths": paths,
+        "bronze_rows": part.rows,
+        "silver_rows": len(frames["silver"]),
+        "quarantined_rows": len(frames["quarantine"]),
+        "quarantine_by_rule": split.counts,
+        "checksum": part.checksum,
+        "expectations_passed": sum(r["success"] for r in report.results),
+        **extra,
+    }
 
 
 def transform_result(ctx: StageContext, names: Sequence[str]) -> dict[str, Any]:

@@ -25,12 +25,16 @@ def register_challenger(
     baseline_metrics: Mapping[str, float],
     extra_metrics: Mapping[str, float],
     meta: Mapping[str, Any],
-    partitions: pd.DataFrame,
+    trained_ds: pd.Series,
     run_name: str,
     holdout_path: Path,
-) -> ModelRef:
-    """Log to MLflow, alias `challenger`, and record lineage and both models' held-out metrics."""
-    domain = ctx.spec.name
+) -> dict[str, Any]:
+    """Log to MLflow, alias `challenger`, record lineage and both models' held-out metrics.
+
+    `trained_ds` is the date of every training row. Returns the train stage's result: the version,
+    the gate metric for challenger and baseline, and `extra_metrics`.
+    """
+    domain, gate = ctx.spec.name, ctx.spec.gate.metric
     logged = {
         **{f"test_{k}": v for k, v in metrics.items() if np.isfinite(v)},
         **{f"baseline_test_{k}": v for k, v in baseline_metrics.items() if np.isfinite(v)},
@@ -49,18 +53,7 @@ def register_challenger(
         artifacts={"holdout": str(holdout_path)},
         flavor=flavor,
     )
-    # `partitions`: one row per silver date trained on, with its row count and source checksum.
-    ops.record_lineage(
-        ctx.warehouse,
-        domain,
-        ref.name,
-        ref.version,
-        ref.run_id,
-        [
-            {"ds": str(r.ds), "rows": int(r.rows), "source_checksum": r.source_checksum}
-            for r in partitions.itertuples()
-        ],
-    )
+    ops.record_lineage(ctx.warehouse, domain, ref.name, ref.version, ref.run_id, _lineage(ctx, trained_ds))
     ops.record_model_metrics(
         ctx.warehouse, domain, ctx.ds, ctx.run_id, ref.name, ref.version, "challenger", metrics
     )
@@ -74,16 +67,32 @@ def register_challenger(
         f"baseline:{ctx.spec.baseline}",
         baseline_metrics,
     )
-    return ref
-
-
-def trained_partitions(data: pd.DataFrame, count_column: str) -> pd.DataFrame:
-    """Per silver date in the training window: rows and source checksum (the lineage of a version)."""
-    return (
-        data.groupby("ds")
-        .agg(rows=(count_column, "size"), source_checksum=("source_checksum", "first"))
-        .reset_index()
+    ctx.progress(
+        f"registered {ref.name} v{ref.version} as challenger",
+        **{gate: round(metrics[gate], 4), f"baseline_{gate}": round(baseline_metrics[gate], 4)},
     )
+    return {
+        "model_name": ref.name,
+        "model_version": ref.version,
+        "mlflow_run_id": ref.run_id,
+        "holdout_path": str(holdout_path),
+        gate: metrics[gate],
+        f"baseline_{gate}": baseline_metrics[gate],
+        **extra_metrics,
+    }
+
+
+def _lineage(ctx: StageContext, trained_ds: pd.Series) -> list[dict[str, Any]]:
+    """Per date trained on: its rows, and the source checksum its load recorded in the audit trail."""
+    loads = ctx.warehouse.read_table(
+        ops.AUDIT,
+        ["ds", "source_checksum", "event_at"],
+        where="domain = :d AND action = :a",
+        params={"d": ctx.spec.name, "a": "load"},
+    )
+    checksum = loads.sort_values("event_at").groupby(loads["ds"].astype(str))["source_checksum"].last()
+    rows = trained_ds.astype(str).value_counts().sort_index()
+    return [{"ds": ds, "rows": int(n), "source_checksum": checksum.get(ds)} for ds, n in rows.items()]
 
 
 def challenger_ref(ctx: StageContext) -> ModelRef:

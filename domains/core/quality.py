@@ -54,6 +54,39 @@ class RowSplit:
         return int((~self.valid).sum())
 
 
+def raw_columns(raw: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]:
+    """Each named raw column as text; a column the source lacks is all missing (and fails its rules)."""
+    missing = pd.Series(pd.NA, index=raw.index, dtype="str")
+    return {c: raw[c] if c in raw.columns else missing for c in names}
+
+
+def unparseable_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Lines the CSV reader could not split, kept whole in the raw-line column."""
+    from domains.core.sources import RAW_LINE_COLUMN
+
+    if RAW_LINE_COLUMN not in raw.columns:
+        return np.zeros(len(raw), dtype=bool)
+    return raw[RAW_LINE_COLUMN].notna().to_numpy()
+
+
+def missing_any(columns: Mapping[str, pd.Series], required: Sequence[str]) -> np.ndarray:
+    """Rows where any required column is null or blank."""
+    return np.logical_or.reduce(
+        [(columns[c].isna() | (columns[c].astype("str").str.strip() == "")).to_numpy() for c in required]
+    )
+
+
+def repeats_among_valid(failures: Mapping[str, np.ndarray], keys: pd.Series | pd.DataFrame) -> np.ndarray:
+    """Rows whose key repeats an earlier row that broke none of `failures`: re-sends, first one kept.
+
+    Only rows valid so far take part, so a broken row never makes a good one look like a duplicate.
+    """
+    ok = np.flatnonzero(~np.logical_or.reduce(list(failures.values())))
+    out = np.zeros(len(keys), dtype=bool)
+    out[ok] = keys.iloc[ok].duplicated(keep="first").to_numpy()
+    return out
+
+
 def split_rows(n_rows: int, failures: Mapping[str, np.ndarray | pd.Series]) -> RowSplit:
     """Vectorised: `failures` maps each rule, in priority order, to the mask of rows that break it."""
     names = list(failures)

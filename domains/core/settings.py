@@ -84,6 +84,8 @@ class SourceSettings(BaseSettings):
     dirty_share: float = Field(default=0.01, ge=0, le=0.5)
     history_days: int = Field(default=1, ge=0, le=31)
     train_window_days: int = Field(default=14, ge=1, le=366)
+    # A second file some domains' records refer to (restaurant: the businesses table of its reviews).
+    businesses_source: str = ""
     # How far ahead a domain predicts, where it has a horizon (e-commerce: spend over the next N days).
     horizon_days: int = Field(default=90, ge=1, le=365)
 

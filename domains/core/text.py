@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -73,7 +74,11 @@ def is_negation(token: str) -> bool:
 
 def tokenize(text: str | None, drop_stop_words: bool = True) -> list[str]:
     """Lower-cased word, emoji, '!' and '?' tokens of the cleaned text, in order."""
-    tokens = raw_tokens(clean(text))
+    return _tokens(clean(text), drop_stop_words)
+
+
+def _tokens(cleaned: str, drop_stop_words: bool = True) -> list[str]:
+    tokens = raw_tokens(cleaned)
     out = []
     for tok in tokens:
         if tok in _SCOPE_END:
@@ -102,7 +107,11 @@ def mark_negation(tokens: Sequence[str]) -> list[str]:
 
 def features(text: str | None) -> str:
     """One string of model tokens (negation-marked, no stop words, no clause punctuation)."""
-    marked = mark_negation(tokenize(text))
+    return _features(clean(text))
+
+
+def _features(cleaned: str) -> str:
+    marked = mark_negation(_tokens(cleaned))
     return " ".join(t for t in marked if t not in _SCOPE_END or t in {"!", "?"})
 
 
@@ -129,6 +138,25 @@ def vader_compound(texts: Iterable[str | None]) -> list[float]:
     """VADER's compound score (-1 most negative .. +1 most positive) per text."""
     analyser = vader()
     return [analyser.polarity_scores(clean(t))["compound"] for t in texts]
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """Texts cleaned once, with their model tokens and VADER compound scores, in input order."""
+
+    cleaned: list[str]
+    tokens: list[str]
+    vader_compound: list[float]
+
+
+def analyse(texts: Iterable[str | None]) -> Analysed:
+    """Clean each text once, then tokens and VADER from the cleaned text: what silver stores and the
+    API returns, computed by one function."""
+    cleaned = [clean(t) for t in texts]
+    analyser = vader()
+    return Analysed(
+        cleaned, [_features(c) for c in cleaned], [analyser.polarity_scores(c)["compound"] for c in cleaned]
+    )
 
 
 def vader_label(compound: float, threshold: float = 0.05) -> str:

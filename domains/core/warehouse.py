@@ -133,6 +133,7 @@ class Warehouse:
         self.url = normalise_url(url)
         self.engine = get_engine(self.url)
         self._ensured: set[str] = set()
+        self._seen: set[str] = set()
 
     @property
     def is_postgres(self) -> bool:
@@ -186,7 +187,14 @@ class Warehouse:
         return name
 
     def has_table(self, name: str) -> bool:
-        return sa.inspect(self.engine).has_table(name)
+        # Tables are never dropped by the platform: once seen, skip the catalogue query (the APIs
+        # read on every request).
+        if name in self._ensured or name in self._seen:
+            return True
+        found = sa.inspect(self.engine).has_table(name)
+        if found:
+            self._seen.add(name)
+        return found
 
     # ---------------------------------------------------------------- writes
     def replace_partition(

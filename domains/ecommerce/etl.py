@@ -11,7 +11,14 @@ import pandas as pd
 from domains.core import etl
 from domains.core.bronze import read_bronze, write_bronze
 from domains.core.pipeline import StageContext
-from domains.core.quality import quarantine_frame, split_rows
+from domains.core.quality import (
+    missing_any,
+    quarantine_frame,
+    raw_columns,
+    repeats_among_valid,
+    split_rows,
+    unparseable_rows,
+)
 from domains.core.warehouse import in_clause
 from domains.ecommerce import monitoring_rules, rfm
 from domains.ecommerce.schema import (
@@ -24,7 +31,6 @@ from domains.ecommerce.schema import (
     INVOICE_PATTERN,
     QUARANTINE,
     RAW_COLUMNS,
-    RAW_LINE_COLUMN,
     REQUIRED_COLUMNS,
     SILVER,
     STOCK_CODE_PATTERN,
@@ -51,23 +57,17 @@ def extract(ctx: StageContext) -> dict[str, Any]:
 # -------------------------------------------------------------------------- transform
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed columns and, per rule in priority order, the mask of rows breaking it (before matching)."""
-    s = {
-        c: raw[c] if c in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str") for c in RAW_COLUMNS
-    }
+    s = raw_columns(raw, RAW_COLUMNS)
     text = {c: s[c].astype("str").str.strip() for c in RAW_COLUMNS}
-    blank = np.logical_or.reduce([(s[c].isna() | (text[c] == "")).to_numpy() for c in REQUIRED_COLUMNS])
     qty = pd.to_numeric(text["Quantity"], errors="coerce")
     price = pd.to_numeric(text["Price"], errors="coerce")
     ts = pd.to_datetime(text["InvoiceDate"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     invoice = text["Invoice"]
     cancel = invoice.str.startswith("C").fillna(False).to_numpy(bool)
     customer = text["Customer ID"].where(s["Customer ID"].notna() & (text["Customer ID"] != ""))
-    unparseable = (
-        raw[RAW_LINE_COLUMN].notna().to_numpy() if RAW_LINE_COLUMN in raw else np.zeros(len(raw), bool)
-    )
     failures: dict[str, np.ndarray] = {
-        "unparseable_row": unparseable,
-        "missing_required_field": blank,
+        "unparseable_row": unparseable_rows(raw),
+        "missing_required_field": missing_any(s, REQUIRED_COLUMNS),
         "malformed_invoice": ~invoice.str.fullmatch(INVOICE_PATTERN).fillna(False).to_numpy(bool),
         "malformed_stock_code": ~text["StockCode"]
         .str.fullmatch(STOCK_CODE_PATTERN)
@@ -84,11 +84,7 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
         # A sale with a negative quantity, or a cancellation with a positive one, is a broken line.
         "quantity_sign_mismatch": np.where(cancel, (qty > 0).to_numpy(bool), (qty < 0).to_numpy(bool)),
     }
-    so_far_ok = ~np.logical_or.reduce(list(failures.values()))
-    dup = np.zeros(len(raw), dtype=bool)
-    ok_idx = np.flatnonzero(so_far_ok)
-    dup[ok_idx] = raw.iloc[ok_idx][list(RAW_COLUMNS)].duplicated(keep="first").to_numpy()
-    failures["duplicate_line"] = dup
+    failures["duplicate_line"] = repeats_among_valid(failures, pd.DataFrame(s))
     typed = pd.DataFrame(
         {
             "invoice": invoice,
@@ -264,18 +260,15 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     gold = build_gold(ctx, silver, len(quarantine))
     if len(gold["gold_alerts"]):
         ctx.progress(f"{len(gold['gold_alerts'])} alerts", metrics=gold["gold_alerts"]["metric"].tolist())
-    paths = etl.write_handoff(ctx, part.checksum, {"silver": silver, "quarantine": quarantine, **gold})
-    return {
-        "paths": paths,
-        "bronze_rows": len(raw),
-        "silver_rows": len(silver),
-        "quarantined_rows": len(quarantine),
-        "quarantine_by_rule": split.counts,
-        "customers_scored": len(gold["gold_rfm"]),
-        "alerts": len(gold["gold_alerts"]),
-        "checksum": part.checksum,
-        "expectations_passed": sum(r["success"] for r in report.results),
-    }
+    return etl.handoff(
+        ctx,
+        part,
+        split,
+        report,
+        {"silver": silver, "quarantine": quarantine, **gold},
+        customers_scored=len(gold["gold_rfm"]),
+        alerts=len(gold["gold_alerts"]),
+    )
 
 
 # ------------------------------------------------------------------------------- load

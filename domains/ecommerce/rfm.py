@@ -28,15 +28,23 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-def customer_features(daily: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Per customer, from their daily rows up to and including `as_of` (the last LOOKBACK_DAYS days)."""
+def customer_features(daily: pd.DataFrame, as_of: str, covered_from: str | None = None) -> pd.DataFrame:
+    """Per customer, from their daily rows up to and including `as_of` (the last LOOKBACK_DAYS days).
+
+    `covered_from`: the first date the warehouse holds, when `daily` is only some customers' rows
+    (the API); otherwise the earliest date in `daily` is taken as the start of the history.
+    """
     day = pd.to_datetime(daily["ds"]).to_numpy().astype("datetime64[D]")
     age_all = (np.datetime64(as_of[:10], "D") - day).astype(np.int64)
     keep = (age_all >= 0) & (age_all < LOOKBACK_DAYS)
     d = daily.loc[keep]
     age = age_all[keep]
     # How much history the numbers rest on: 40 orders in 60 days is not 40 orders in a year.
-    history_days = int(age.max()) + 1 if len(d) else 0
+    if covered_from is not None:
+        span = (np.datetime64(as_of[:10], "D") - np.datetime64(covered_from[:10], "D")).astype(np.int64)
+        history_days = int(min(span + 1, LOOKBACK_DAYS))
+    else:
+        history_days = int(age.max()) + 1 if len(d) else 0
     d = d.assign(
         age=age,
         buying=(d["orders"] > 0).astype(np.int64),

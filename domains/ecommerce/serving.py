@@ -19,7 +19,7 @@ from domains.core.settings import Settings
 from domains.core.warehouse import Warehouse, in_clause
 from domains.ecommerce import rfm
 from domains.ecommerce.model import ValueModel
-from domains.ecommerce.schema import GOLD_CUSTOMER_DAILY, GOLD_RFM, SEGMENTS
+from domains.ecommerce.schema import GOLD_CUSTOMER_DAILY, GOLD_DAILY, GOLD_RFM, SEGMENTS
 from domains.ecommerce.spec import SPEC
 
 Segment = Literal[SEGMENTS]  # type: ignore[valid-type]
@@ -134,11 +134,16 @@ def _from_history(h: History) -> dict[str, float]:
 
 
 def warehouse_features(wh: Warehouse, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
-    """Features and RFM rows of known customers as of the latest loaded date (one query each)."""
-    latest = wh.scalar(f'SELECT MAX(ds) FROM "{GOLD_RFM.name}"') if wh.has_table(GOLD_RFM.name) else None
-    if latest is None or not ids:
+    """Features and RFM rows of known customers as of the latest loaded date.
+
+    The dates come from gold_daily (one row a day), the customers' rows from two indexed reads.
+    """
+    if not ids or not wh.has_table(GOLD_DAILY.name):
         return pd.DataFrame(columns=["customer_id"]), pd.DataFrame(columns=["customer_id"]), None
-    as_of = str(latest)[:10]
+    span = wh.read_sql(f'SELECT MIN(ds) AS first, MAX(ds) AS last FROM "{GOLD_DAILY.name}"')
+    if span.empty or span["last"].isna().all():
+        return pd.DataFrame(columns=["customer_id"]), pd.DataFrame(columns=["customer_id"]), None
+    first, as_of = str(span["first"].iloc[0])[:10], str(span["last"].iloc[0])[:10]
     clause, params = in_clause("customer_id", ids, "c")
     rows = wh.read_table(GOLD_RFM, where=f"ds = :ds AND {clause}", params={"ds": as_of, **params})
     lo = (date.fromisoformat(as_of) - timedelta(days=rfm.LOOKBACK_DAYS - 1)).isoformat()
@@ -147,15 +152,7 @@ def warehouse_features(wh: Warehouse, ids: list[str]) -> tuple[pd.DataFrame, pd.
         where=f"ds >= :lo AND ds <= :ds AND {clause}",
         params={"lo": lo, "ds": as_of, **params},
     )
-    first = wh.scalar(f'SELECT MIN(ds) FROM "{GOLD_CUSTOMER_DAILY.name}" WHERE ds >= :lo', {"lo": lo})
-    features = rfm.customer_features(daily, as_of)
-    if first is not None and len(features):  # history covered by the warehouse, not by these customers
-        features["history_days"] = min(
-            (date.fromisoformat(as_of) - date.fromisoformat(str(first)[:10])).days + 1, rfm.LOOKBACK_DAYS
-        )
-        features["order_rate"] = features["frequency"] / features["history_days"]
-        features["spend_rate"] = features["monetary"] / features["history_days"]
-    return features, rows, as_of
+    return rfm.customer_features(daily, as_of, covered_from=first), rows, as_of
 
 
 class EcommerceService(DomainService):

@@ -185,8 +185,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "holdout_range": {"customers": len(test_df), "from": cutoff, "to": ctx.ds},
         "best_iteration": best,
     }
-    partitions = _partitions(ctx, daily)
-    ref = promotion.register_challenger(
+    result = promotion.register_challenger(
         ctx,
         model,
         flavor="xgboost",
@@ -196,41 +195,16 @@ def train(ctx: StageContext) -> dict[str, Any]:
         extra_metrics={
             "fit_seconds": fit_seconds,
             "train_rows": len(train_df),
-            "cutoffs": frames["cutoff"].nunique(),
+            "cutoffs": int(frames["cutoff"].nunique()),
         },
         meta=meta,
-        partitions=partitions,
+        trained_ds=daily["ds"],
         run_name=run_name,
         holdout_path=holdout_path,
     )
-    ctx.progress(
-        f"registered {ref.name} v{ref.version} as challenger",
-        mae=round(metrics["mae"], 2),
-        baseline_mae=round(base_metrics["mae"], 2),
-        spearman=round(metrics["spearman"], 3),
-    )
     return {
-        "model_name": ref.name,
-        "model_version": ref.version,
-        "mlflow_run_id": ref.run_id,
-        "holdout_path": str(holdout_path),
+        **result,
         "mae": metrics["mae"],
         "baseline_mae": base_metrics["mae"],
         "spearman": metrics["spearman"],
-        "train_rows": len(train_df),
     }
-
-
-def _partitions(ctx: StageContext, daily: pd.DataFrame) -> pd.DataFrame:
-    """Per date trained on: customer-day rows and the source checksum its load recorded (lineage)."""
-    from domains.core.ops import AUDIT
-
-    loads = ctx.warehouse.read_table(
-        AUDIT,
-        ["ds", "source_checksum", "event_at"],
-        where="domain = :d AND action = :a",
-        params={"d": "ecommerce", "a": "load"},
-    )
-    checksum = loads.sort_values("event_at").groupby(loads["ds"].astype(str))["source_checksum"].last()
-    rows = daily.groupby(daily["ds"].astype(str)).size().rename("rows").reset_index()
-    return rows.assign(source_checksum=rows["ds"].map(checksum))

@@ -14,7 +14,14 @@ import pandas as pd
 from domains.core import etl
 from domains.core.bronze import read_bronze, write_bronze
 from domains.core.pipeline import StageContext
-from domains.core.quality import quarantine_frame, split_rows
+from domains.core.quality import (
+    missing_any,
+    quarantine_frame,
+    raw_columns,
+    repeats_among_valid,
+    split_rows,
+    unparseable_rows,
+)
 from domains.fraud import features
 from domains.fraud.schema import (
     CATEGORIES,
@@ -22,7 +29,6 @@ from domains.fraud.schema import (
     GOLD_DAILY,
     QUARANTINE,
     RAW_COLUMNS,
-    RAW_LINE_COLUMN,
     REQUIRED_COLUMNS,
     SILVER,
     silver_expectations,
@@ -76,10 +82,7 @@ def to_number(values: pd.Series) -> pd.Series:
 
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed columns and, per rule in priority order, the mask of rows breaking it."""
-    s = {
-        c: raw[c] if c in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str") for c in RAW_COLUMNS
-    }
-    blank = {c: s[c].isna() | (s[c].astype("str").str.strip() == "") for c in REQUIRED_COLUMNS}
+    s = raw_columns(raw, RAW_COLUMNS)
     ts = pd.to_datetime(s["trans_date_trans_time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
     amt = to_number(s["amt"])
     coords = {c: to_number(s[c]) for c in ("lat", "long", "merch_lat", "merch_long")}
@@ -89,15 +92,11 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
     label = s["is_fraud"].astype("str").str.strip()
     trans_num = s["trans_num"].astype("str").str.strip()
 
-    unparseable = (
-        raw[RAW_LINE_COLUMN].notna().to_numpy() if RAW_LINE_COLUMN in raw else np.zeros(len(raw), bool)
-    )
-    missing = np.logical_or.reduce([m.to_numpy() for m in blank.values()])
     lat_ok = coords["lat"].between(-90, 90) & coords["merch_lat"].between(-90, 90)
     long_ok = coords["long"].between(-180, 180) & coords["merch_long"].between(-180, 180)
     failures: dict[str, np.ndarray] = {
-        "unparseable_row": unparseable,
-        "missing_required_field": missing,
+        "unparseable_row": unparseable_rows(raw),
+        "missing_required_field": missing_any(s, REQUIRED_COLUMNS),
         "invalid_timestamp": ts.isna().to_numpy(),
         "amount_not_numeric": amt.isna().to_numpy(),
         "amount_out_of_range": ~amt.between(0.01, 100_000).to_numpy(),
@@ -113,11 +112,7 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
         "invalid_dob": (s["dob"].notna() & dob.isna()).to_numpy() | (dob > ts).fillna(False).to_numpy(bool),
     }
     # Duplicates: a transaction id seen earlier among otherwise valid rows is a re-send.
-    so_far_ok = ~np.logical_or.reduce(list(failures.values()))
-    dup = np.zeros(len(raw), dtype=bool)
-    ok_idx = np.flatnonzero(so_far_ok)
-    dup[ok_idx] = trans_num.iloc[ok_idx].str.lower().duplicated(keep="first").to_numpy()
-    failures["duplicate_trans_num"] = dup
+    failures["duplicate_trans_num"] = repeats_among_valid(failures, trans_num.str.lower())
 
     typed = pd.DataFrame(
         {
@@ -266,20 +261,13 @@ def transform(ctx: StageContext) -> dict[str, Any]:
         silver = build_silver(raw, typed, split.valid, ctx, part.checksum, history=history.result())
     report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
     daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
-    paths = etl.write_handoff(
+    return etl.handoff(
         ctx,
-        part.checksum,
+        part,
+        split,
+        report,
         {"silver": silver, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
     )
-    return {
-        "paths": paths,
-        "bronze_rows": len(raw),
-        "silver_rows": len(silver),
-        "quarantined_rows": len(quarantine),
-        "quarantine_by_rule": split.counts,
-        "checksum": part.checksum,
-        "expectations_passed": sum(r["success"] for r in report.results),
-    }
 
 
 # ------------------------------------------------------------------------------- load

@@ -102,7 +102,7 @@ def serving_category_risk(ctx: StageContext) -> dict[str, float | None]:
 def train(ctx: StageContext) -> dict[str, Any]:
     """Fit on the warehouse window, log both models' held-out metrics, register the challenger."""
     days = ctx.source.train_window_days
-    data = silver_window(ctx, days, ["ds", "trans_ts", "is_fraud", "source_checksum", *FEATURES])
+    data = silver_window(ctx, days, ["ds", "trans_ts", "is_fraud", *FEATURES])
     positives = int(data["is_fraud"].sum()) if len(data) else 0
     if positives < MIN_POSITIVES:
         raise ValueError(
@@ -142,7 +142,6 @@ def train(ctx: StageContext) -> dict[str, Any]:
     gain = booster.get_score(importance_type="gain")
     total_gain = sum(gain.values()) or 1.0
     importances = {f: round(gain.get(f, 0.0) / total_gain, 6) for f in FEATURES}
-    partitions = promotion.trained_partitions(data, "is_fraud")
     meta = {
         "domain": "fraud",
         "features": list(FEATURES),
@@ -157,7 +156,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "training_range": {
             "from": str(train_df["trans_ts"].min()),
             "to": str(train_df["trans_ts"].max()),
-            "partitions": partitions["ds"].astype(str).tolist(),
+            "partitions": sorted(data["ds"].astype(str).unique().tolist()),
         },
         "holdout_path": str(holdout_path),
         "holdout_range": {"from": str(test_df["trans_ts"].min()), "to": str(test_df["trans_ts"].max())},
@@ -170,7 +169,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "features": ",".join(FEATURES),
         "threshold": threshold,
     }
-    ref = promotion.register_challenger(
+    result = promotion.register_challenger(
         ctx,
         model,
         flavor="xgboost",
@@ -183,22 +182,8 @@ def train(ctx: StageContext) -> dict[str, Any]:
             "train_positives": int(train_df["is_fraud"].sum()),
         },
         meta=meta,
-        partitions=partitions,
+        trained_ds=data["ds"],
         run_name=run_name,
         holdout_path=holdout_path,
     )
-    ctx.progress(
-        f"registered {ref.name} v{ref.version} as challenger",
-        pr_auc=round(metrics["pr_auc"], 4),
-        baseline_pr_auc=round(base_metrics["pr_auc"], 4),
-    )
-    return {
-        "model_name": ref.name,
-        "model_version": ref.version,
-        "mlflow_run_id": ref.run_id,
-        "holdout_path": str(holdout_path),
-        "pr_auc": metrics["pr_auc"],
-        "baseline_pr_auc": base_metrics["pr_auc"],
-        "threshold": threshold,
-        "train_rows": len(train_df),
-    }
+    return {**result, "threshold": threshold}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,14 @@ import pyarrow.compute as pc
 from domains.core import etl, text
 from domains.core.bronze import BronzePartition, checksum_table, latest_bronze, read_bronze, write_bronze
 from domains.core.pipeline import StageContext
-from domains.core.quality import quarantine_frame, split_rows
+from domains.core.quality import (
+    missing_any,
+    quarantine_frame,
+    raw_columns,
+    repeats_among_valid,
+    split_rows,
+    unparseable_rows,
+)
 from domains.core.sources import RawExtract, SourceError
 from domains.restaurant import trends
 from domains.restaurant.schema import (
@@ -25,7 +31,6 @@ from domains.restaurant.schema import (
     ID_PATTERN,
     QUARANTINE,
     RAW_COLUMNS,
-    RAW_LINE_COLUMN,
     REQUIRED_COLUMNS,
     SILVER,
     silver_expectations,
@@ -33,7 +38,6 @@ from domains.restaurant.schema import (
 from domains.restaurant.source import businesses_table, generate_day, read_businesses, read_file_source
 
 BUSINESSES_LAYER = "bronze_businesses"
-BUSINESSES_VARIABLE = "RESTAURANT_BUSINESSES_SOURCE"
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -47,13 +51,13 @@ def day_slice(table: pa.Table, ds: str) -> pa.Table:
 
 
 def _businesses(ctx: StageContext) -> RawExtract:
-    path = os.environ.get(BUSINESSES_VARIABLE, "")
+    path = ctx.source.businesses_source  # RESTAURANT_BUSINESSES_SOURCE, from the environment or .env
     if ctx.source.source == "synthetic" and not path:
         table = businesses_table()
         return RawExtract(table, checksum_table(table), "synthetic:businesses")
     if not path:
         raise SourceError(
-            f"RESTAURANT_SOURCE is a file, so {BUSINESSES_VARIABLE} must name the businesses table "
+            "RESTAURANT_SOURCE is a file, so RESTAURANT_BUSINESSES_SOURCE must name the businesses table "
             "(CSV or Parquet with business_id, name, city, categories)"
         )
     return read_businesses(path)
@@ -110,12 +114,7 @@ def parse_and_check(
     raw: pd.DataFrame, ds: str, known_businesses: pd.Index
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed columns and, per rule in priority order, the mask of rows breaking it."""
-    s = {
-        c: raw[c] if c in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str") for c in RAW_COLUMNS
-    }
-    blank = np.logical_or.reduce(
-        [(s[c].isna() | (s[c].astype("str").str.strip() == "")).to_numpy() for c in REQUIRED_COLUMNS]
-    )
+    s = raw_columns(raw, RAW_COLUMNS)
     ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     for fmt in _DATE_FORMATS:
         ts = ts.fillna(pd.to_datetime(s["date"], format=fmt, errors="coerce"))
@@ -127,12 +126,9 @@ def parse_and_check(
             for c in ("review_id", "user_id")
         ]
     )
-    unparseable = (
-        raw[RAW_LINE_COLUMN].notna().to_numpy() if RAW_LINE_COLUMN in raw else np.zeros(len(raw), bool)
-    )
     failures: dict[str, np.ndarray] = {
-        "unparseable_row": unparseable,
-        "missing_required_field": blank,
+        "unparseable_row": unparseable_rows(raw),
+        "missing_required_field": missing_any(s, REQUIRED_COLUMNS),
         "malformed_id": ~ids_ok,
         "invalid_stars": ~(stars.between(1, 5) & (stars == stars.round())).to_numpy(bool),
         "invalid_date": ts.isna().to_numpy(),
@@ -140,11 +136,7 @@ def parse_and_check(
         "invalid_vote_count": np.logical_or.reduce([v.isna().to_numpy() for v in votes.values()]),
         "unknown_business": ~s["business_id"].isin(known_businesses).to_numpy(),
     }
-    so_far_ok = ~np.logical_or.reduce(list(failures.values()))
-    dup = np.zeros(len(raw), dtype=bool)
-    ok_idx = np.flatnonzero(so_far_ok)
-    dup[ok_idx] = s["review_id"].iloc[ok_idx].duplicated(keep="first").to_numpy()
-    failures["duplicate_review_id"] = dup
+    failures["duplicate_review_id"] = repeats_among_valid(failures, s["review_id"])
     typed = pd.DataFrame({"review_ts": ts, "stars": stars, **votes})
     return typed, failures
 
@@ -161,9 +153,9 @@ def build_silver(
     rows = raw.loc[valid, ["review_id", "user_id", "business_id", "text"]].reset_index(drop=True)
     t = typed.loc[valid].reset_index(drop=True)
     stars = t["stars"].astype("int64")
-    clean_text = [text.clean(v) for v in rows["text"]]
-    tokens = text.features_many(clean_text)
-    compound = np.asarray(text.vader_compound(clean_text), dtype=float)
+    analysed = text.analyse(rows["text"])
+    tokens = analysed.tokens
+    compound = np.asarray(analysed.vader_compound, dtype=float)
     biz = businesses.set_index("business_id")
     return pd.DataFrame(
         {
@@ -176,7 +168,7 @@ def build_silver(
             "review_ts": t["review_ts"],
             "stars": stars,
             "sentiment": np.select([stars <= 2, stars == 3], ["negative", "neutral"], "positive"),
-            "text": clean_text,
+            "text": analysed.cleaned,
             "tokens": tokens,
             "n_tokens": np.fromiter(
                 (0 if not x else x.count(" ") + 1 for x in tokens), np.int64, len(tokens)
@@ -251,19 +243,14 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     alerts = gold["gold_alerts"]
     if len(alerts):
         ctx.progress(f"{len(alerts)} alerts", by_kind=alerts["alert"].value_counts().to_dict())
-    paths = etl.write_handoff(
-        ctx, part.checksum, {"silver": silver, "quarantine": quarantine, "businesses": businesses, **gold}
+    return etl.handoff(
+        ctx,
+        part,
+        split,
+        report,
+        {"silver": silver, "quarantine": quarantine, "businesses": businesses, **gold},
+        alerts=len(alerts),
     )
-    return {
-        "paths": paths,
-        "bronze_rows": len(raw),
-        "silver_rows": len(silver),
-        "quarantined_rows": len(quarantine),
-        "quarantine_by_rule": split.counts,
-        "alerts": len(alerts),
-        "checksum": part.checksum,
-        "expectations_passed": sum(r["success"] for r in report.results),
-    }
 
 
 # ------------------------------------------------------------------------------- load

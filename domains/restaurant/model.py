@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -80,7 +81,7 @@ class SentimentModel:
         coef = clf.coef_ if clf.coef_.shape[0] > 1 else np.vstack([-clf.coef_[0], clf.coef_[0]])
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
         push = x.data * coef[pred[rows], x.indices]
-        names = self._vocabulary()
+        names = self._vocabulary
         ranked = np.lexsort((-push, rows))  # by row, strongest push first
         rank = np.arange(len(ranked)) - np.repeat(x.indptr[:-1], np.diff(x.indptr))
         # Twice the candidates: "NOT_good" and "not NOT_good" read the same and count once.
@@ -97,12 +98,9 @@ class SentimentModel:
                 reasons[r].append({"term": said, "weight": weight})
         return proba.astype(float), reasons
 
+    @cached_property
     def _vocabulary(self) -> np.ndarray:
-        cached = getattr(self, "_names", None)
-        if cached is None:
-            cached = self.pipeline.named_steps["tfidf"].get_feature_names_out()
-            self._names = cached
-        return cached
+        return self.pipeline.named_steps["tfidf"].get_feature_names_out()
 
 
 def _readable(term: str) -> str:

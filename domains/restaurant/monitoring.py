@@ -16,9 +16,9 @@ from domains.restaurant.schema import GOLD_MODEL, SENTIMENTS, SILVER
 from domains.restaurant.train import PROFILE_FEATURES, vader_labels
 
 
-def evaluate(model: SentimentModel, frame: pd.DataFrame) -> dict[str, float]:
-    """The model's metrics against the star-derived sentiment of `frame`."""
-    proba = model.predict_proba(frame["tokens"].tolist())
+def evaluate(model: SentimentModel, frame: pd.DataFrame, proba: np.ndarray | None = None) -> dict[str, float]:
+    """The model's metrics against the star-derived sentiment of `frame` (scored here unless given)."""
+    proba = model.predict_proba(frame["tokens"].tolist()) if proba is None else proba
     predicted = np.asarray(SENTIMENTS)[proba.argmax(axis=1)]
     return multiclass_metrics(frame["sentiment"].to_numpy(), predicted, SENTIMENTS, proba)
 
@@ -39,8 +39,8 @@ def monitor(ctx: StageContext, model: SentimentModel) -> dict[str, Any]:
     today = etl.window(ctx, SILVER, 1, columns)
     if today.empty:
         return {}
-    metrics = evaluate(model, today)
     proba = model.predict_proba(today["tokens"].tolist())
+    metrics = evaluate(model, today, proba)
     shares = np.bincount(proba.argmax(axis=1), minlength=len(SENTIMENTS)) / len(today)
     vader = multiclass_metrics(
         today["sentiment"].to_numpy(),

@@ -70,9 +70,9 @@ class RestaurantService(DomainService):
 
     def predict(self, model: LoadedModel, records: Sequence[BaseModel]) -> list[dict[str, Any]]:
         sentiment: SentimentModel = model.impl
-        cleaned = [text.clean(r.text) for r in records]  # type: ignore[attr-defined]
-        proba, reasons = sentiment.score(text.features_many(cleaned))
-        compound = text.vader_compound(cleaned)
+        analysed = text.analyse(r.text for r in records)  # type: ignore[attr-defined]
+        proba, reasons = sentiment.score(analysed.tokens)
+        compound = analysed.vader_compound
         threshold = float(model.meta.get("baseline", {}).get("threshold", 0.05))
         labels = np.asarray(SENTIMENTS)[proba.argmax(axis=1)].tolist()
         version = model.version

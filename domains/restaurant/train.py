@@ -29,7 +29,6 @@ COLUMNS = [
     "n_tokens",
     "has_negation",
     "vader_compound",
-    "source_checksum",
 ]
 
 
@@ -143,7 +142,7 @@ def train(ctx: StageContext) -> dict[str, Any]:
         "holdout_path": str(holdout_path),
         "holdout_range": {"from": str(test_df["review_ts"].min()), "to": str(test_df["review_ts"].max())},
     }
-    ref = promotion.register_challenger(
+    return promotion.register_challenger(
         ctx,
         pipeline,
         flavor="sklearn",
@@ -162,24 +161,10 @@ def train(ctx: StageContext) -> dict[str, Any]:
             "vader_threshold": vader_threshold,
         },
         meta=meta,
-        partitions=promotion.trained_partitions(data, "sentiment"),
+        trained_ds=data["ds"],
         run_name=run_name,
         holdout_path=holdout_path,
     )
-    ctx.progress(
-        f"registered {ref.name} v{ref.version} as challenger",
-        f1_macro=round(metrics["f1_macro"], 4),
-        vader_f1_macro=round(base_metrics["f1_macro"], 4),
-    )
-    return {
-        "model_name": ref.name,
-        "model_version": ref.version,
-        "mlflow_run_id": ref.run_id,
-        "holdout_path": str(holdout_path),
-        "f1_macro": metrics["f1_macro"],
-        "baseline_f1_macro": base_metrics["f1_macro"],
-        "train_rows": len(train_df),
-    }
 
 
 def _term_importances(clf: Any, vocabulary: np.ndarray, k: int = 50) -> dict[str, float]:
