@@ -60,6 +60,12 @@ def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int
         "ECOMMERCE_HORIZON_DAYS": "7",
         "ECOMMERCE_SOURCE": "synthetic",
         "ECOMMERCE_API_URL": "http://127.0.0.1:9",
+        "HEALTHCARE_ROWS_PER_DAY": "3000",
+        "HEALTHCARE_SOURCE": "synthetic",
+        "HEALTHCARE_API_URL": "http://127.0.0.1:9",
+        "HR_ROWS_PER_DAY": "2000",
+        "HR_SOURCE": "synthetic",
+        "HR_API_URL": "http://127.0.0.1:9",
     }
 
 
@@ -228,3 +234,25 @@ def trained_ecommerce(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
 @pytest.fixture
 def ecommerce_env(trained_ecommerce: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return _use(trained_ecommerce, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def trained_healthcare(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two days of discharges as history, then the full pipeline on the third."""
+    return _trained(tmp_path_factory, "healthcare", 2)
+
+
+@pytest.fixture
+def healthcare_env(trained_healthcare: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return _use(trained_healthcare, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def trained_hr(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One weekly snapshot of the workforce as history, then the full pipeline a day later."""
+    return _trained(tmp_path_factory, "hr")
+
+
+@pytest.fixture
+def hr_env(trained_hr: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return _use(trained_hr, monkeypatch)

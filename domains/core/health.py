@@ -57,3 +57,16 @@ def health_check(
             f"reload={reload.status_code}, health={health.status_code}, serving={served}, body={body}"
         )
     return {"mode": "api", "api": base, "model_version": champion.version, "status": body.get("status")}
+
+
+def service_health_check(ctx: StageContext, service: Any) -> dict[str, Any]:
+    """health_check for a domain whose in-process fallback is its serving code: load the champion,
+    smoke-test it on the service's example and report that prediction."""
+
+    def score_in_process(ref: model_store.ModelRef) -> dict[str, Any]:
+        loaded = service.load_model(ctx.settings, ref)
+        service.smoke_test(loaded)
+        record = service.record_model.model_validate(service.example)
+        return {"example_prediction": service.predict(loaded, [record])[0]}
+
+    return health_check(ctx, score_in_process)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
@@ -48,3 +51,22 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 def get_logger(name: str) -> logging.Logger:
     """A logger under the `domains` tree, so one configuration covers every module."""
     return logging.getLogger(name if name.startswith("domains") else f"domains.{name}")
+
+
+@contextmanager
+def captured_to(path: Path) -> Iterator[Path]:
+    """Also write the `domains` logs to `path` (JSON lines, appended) while the block runs.
+
+    Each stage keeps its own log beside the data it wrote, whatever process ran it, so monitoring
+    can read what every stage of a run logged (the privacy scan does).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("domains")
+    root.addHandler(handler)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        handler.close()

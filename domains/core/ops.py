@@ -95,7 +95,27 @@ TASK_RESOURCES = TableDef(
     indexes=(("domain", "ds"),),
 )
 
-OPS_TABLES = (AUDIT, LINEAGE, MODEL_METRICS, DRIFT, TASK_RESOURCES)
+# One row per identifier kind found per place, plus one "scan" row per scan (hits = total found):
+# a scan that found nothing still leaves its row, so "was it scanned?" has an answer.
+PRIVACY_SCANS = TableDef(
+    "ops_privacy_scans",
+    {
+        "ds": "date",
+        "domain": "str",
+        "run_id": "str",
+        "stage": "str",
+        "place": "str",
+        "column_name": "str",
+        "kind": "str",
+        "hits": "int",
+        "example": "str",
+        "recorded_at": "datetime",
+    },
+    partition_key=None,
+    indexes=(("domain", "ds"),),
+)
+
+OPS_TABLES = (AUDIT, LINEAGE, MODEL_METRICS, DRIFT, TASK_RESOURCES, PRIVACY_SCANS)
 
 
 def utcnow() -> pd.Timestamp:
@@ -217,3 +237,26 @@ def record_lineage(
         ]
     )
     wh.append(LINEAGE, frame)
+
+
+def record_privacy_scan(
+    wh: Warehouse, domain: str, ds: str, run_id: str, stage: str, findings: list[dict[str, Any]]
+) -> None:
+    """Replace the (domain, ds, stage) scan rows with this scan's findings and its summary row."""
+    wh.delete_where(
+        PRIVACY_SCANS, "domain = :d AND ds = :ds AND stage = :s", {"d": domain, "ds": ds, "s": stage}
+    )
+    now = utcnow()
+    total = sum(int(f["hits"]) for f in findings)
+    rows = [
+        {
+            "place": f["place"],
+            "column_name": f["column"],
+            "kind": f["kind"],
+            "hits": int(f["hits"]),
+            "example": f["example"],
+        }
+        for f in findings
+    ] + [{"place": "*", "column_name": "*", "kind": "scan", "hits": total, "example": ""}]
+    frame = pd.DataFrame(rows).assign(ds=ds, domain=domain, run_id=run_id, stage=stage, recorded_at=now)
+    wh.append(PRIVACY_SCANS, frame[list(PRIVACY_SCANS.columns)])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from domains.core import ops
-from domains.core.logs import configure_logging, get_logger
+from domains.core.logs import captured_to, configure_logging, get_logger
 from domains.core.registry import get_spec
 from domains.core.resources import measure_resources
 from domains.core.settings import Settings, SourceSettings, get_settings, get_source_settings
@@ -50,6 +50,11 @@ class StageContext:
         path = self.data_dir.joinpath(self.spec.name, *parts)
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def log_dir(self) -> Path:
+        """Where every stage of this domain and date keeps its log (JSON lines)."""
+        return self.data_dir / self.spec.name / "logs" / f"ds={self.ds}"
 
     def progress(self, msg: str, **fields: Any) -> None:
         log.info(msg, extra={"domain": self.spec.name, "ds": self.ds, "run_id": self.run_id, **fields})
@@ -108,6 +113,12 @@ def run_stage(
     """Run one stage, record its CPU, wall time, peak memory and cost in ops, return its metadata."""
     ctx = make_context(domain, ds, run_id, upstream, warehouse_url)
     fn = stage_function(ctx.spec, stage)
+    with captured_to(ctx.log_dir / f"{stage}.log"):
+        return _run_measured(ctx, stage, fn)
+
+
+def _run_measured(ctx: StageContext, stage: str, fn: StageFn) -> dict[str, Any]:
+    domain = ctx.spec.name
     ctx.progress(f"{domain}.{stage} starting")
     error: Exception | None = None
     result: dict[str, Any] = {}

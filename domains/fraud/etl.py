@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -14,6 +12,7 @@ import pandas as pd
 from domains.core import etl
 from domains.core.bronze import read_bronze, write_bronze
 from domains.core.pipeline import StageContext
+from domains.core.privacy import pseudonymise
 from domains.core.quality import (
     missing_any,
     quarantine_frame,
@@ -52,20 +51,6 @@ def extract(ctx: StageContext) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- transform
-def pseudonymise(values: pd.Series, secret: str) -> pd.Series:
-    """Keyed HMAC-SHA256 token per distinct value: stable across runs, useless without the key."""
-    codes, uniques = pd.factorize(values)
-    keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)  # key schedule once, copied per value
-
-    def token(value: object) -> str:
-        h = keyed.copy()
-        h.update(str(value).encode())
-        return h.hexdigest()[:24]
-
-    tokens = np.array([token(u) for u in uniques], dtype=object)
-    return pd.Series(tokens[codes], index=values.index, dtype="str")
-
-
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 

@@ -78,3 +78,21 @@ def ecommerce_client(ecommerce_env: dict[str, Any], monkeypatch: pytest.MonkeyPa
 
     with _client_factory(SERVICE, monkeypatch)() as client:
         yield client
+
+
+@pytest.fixture
+def healthcare_client(
+    healthcare_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    from domains.healthcare.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
+
+
+@pytest.fixture
+def hr_client(hr_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from domains.hr.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
