@@ -3,6 +3,7 @@ domains that score risk from tabular features (healthcare readmission, HR attrit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,19 @@ def xgb_importances(model: Any, features: list[str] | tuple[str, ...]) -> dict[s
     return {f: round(gain.get(f, 0.0) / total, 6) for f in features}
 
 
+def load_booster(settings: Settings, ref: ModelRef) -> tuple[Any, dict[str, Any]]:
+    """A registered XGBoost version's booster and the metadata logged beside it."""
+    model = model_store.load_xgboost(settings, ref)
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    return booster, model_store.load_meta(settings, ref)
+
+
+def tree_range(meta: Mapping[str, Any]) -> tuple[int, int]:
+    """The trees to score with: early stopping keeps later trees in the booster, the best prefix serves."""
+    best = meta.get("best_iteration")
+    return (0, int(best) + 1) if best is not None else (0, 0)
+
+
 @dataclass
 class BoostedClassifier:
     """A loaded model version: booster, feature order, calibration and metadata."""
@@ -49,16 +63,12 @@ class BoostedClassifier:
 
     @classmethod
     def load(cls, settings: Settings, ref: ModelRef) -> BoostedClassifier:
-        model = model_store.load_xgboost(settings, ref)
-        meta = model_store.load_meta(settings, ref)
-        booster = model.get_booster() if hasattr(model, "get_booster") else model
+        booster, meta = load_booster(settings, ref)
         return cls(booster, list(meta["features"]), ref.version, meta)
 
     @property
     def _trees(self) -> tuple[int, int]:
-        # Early stopping keeps the later trees in the booster; score with the best prefix only.
-        best = self.meta.get("best_iteration")
-        return (0, int(best) + 1) if best is not None else (0, 0)
+        return tree_range(self.meta)
 
     def bands(self, p: np.ndarray) -> np.ndarray:
         """low / medium / high by the validation-score cut-offs stored with the model (top 30% / 10%)."""

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from domains.core import ops
-from domains.core.bronze import BronzePartition, latest_bronze, partition_dir
+from domains.core.bronze import BronzePartition, latest_bronze, partition_dir, write_bronze
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     DQ_RESULTS,
@@ -22,7 +22,15 @@ from domains.core.quality import (
     report_frame,
     run_expectations,
 )
+from domains.core.sources import RawExtract
 from domains.core.warehouse import TableDef
+
+
+def to_bronze(ctx: StageContext, raw: RawExtract, what: str) -> dict[str, Any]:
+    """Write an extract, untouched, to the domain's bronze with its checksum: the extract stage's result."""
+    part = write_bronze(ctx.data_dir, ctx.spec.name, ctx.ds, raw.table, raw.checksum, raw.source)
+    ctx.progress(f"extracted {part.rows} {what} to bronze", path=part.path, checksum=part.checksum)
+    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
 
 
 def bronze_for(ctx: StageContext) -> BronzePartition:

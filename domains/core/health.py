@@ -64,9 +64,6 @@ def service_health_check(ctx: StageContext, service: Any) -> dict[str, Any]:
     smoke-test it on the service's example and report that prediction."""
 
     def score_in_process(ref: model_store.ModelRef) -> dict[str, Any]:
-        loaded = service.load_model(ctx.settings, ref)
-        service.smoke_test(loaded)
-        record = service.record_model.model_validate(service.example)
-        return {"example_prediction": service.predict(loaded, [record])[0]}
+        return {"example_prediction": service.smoke_test(service.load_model(ctx.settings, ref))}
 
     return health_check(ctx, score_in_process)

@@ -93,12 +93,6 @@ def pseudonymise(values: pd.Series, secret: str, namespace: str = "") -> pd.Seri
     return pd.Series(tokens[codes], index=values.index, dtype="str")
 
 
-def keyed_int(values: pd.Series, secret: str, namespace: str, modulo: int) -> np.ndarray:
-    """A keyed, stable integer in [0, modulo) per value (e.g. a per-patient date shift)."""
-    tokens = pseudonymise(values, secret, namespace)
-    return np.array([int(t[:8], 16) % modulo if isinstance(t, str) else 0 for t in tokens], dtype=np.int64)
-
-
 # ------------------------------------------------------------------ Safe Harbor generalisation
 def zip3(values: pd.Series) -> pd.Series:
     """The first three digits of a US ZIP, "000" for the low-population prefixes; None if not a ZIP."""

@@ -74,14 +74,18 @@ def stored_then_gate(
     name_column: str,
     load: Callable[[Any], Any],
     evaluate: Callable[[Any, pd.DataFrame], Any],
-    monitor: Callable[[Any], dict[str, Any]],
+    monitor: Callable[[Any, frozenset[str]], dict[str, Any]],
 ) -> dict[str, Any]:
     """The validate stage of a domain holding personal data: scan first (nothing is promoted from a
-    leaking run), then the usual gate and monitoring."""
+    leaking run), then the usual gate and monitoring; `monitor` gets the day's raw names (read once)
+    to scan the champion's responses with."""
     ref = promotion.challenger_ref(ctx)
     challenger = load(ref)
     names = roster_names(ctx, name_column)
     scan_stored(ctx, tables, names, promotion.holdout_frame(ctx, challenger.meta, ref))
     return promotion.validate_stage(
-        ctx, lambda r: challenger if r.version == ref.version else load(r), evaluate, monitor
+        ctx,
+        lambda r: challenger if r.version == ref.version else load(r),
+        evaluate,
+        lambda m: monitor(m, names),
     )

@@ -38,6 +38,9 @@ XGB_PARAMS: dict[str, Any] = {
 }
 
 
+LOGISTIC_REGRESSION = "logistic_regression"
+
+
 @dataclass
 class Baseline:
     """A named baseline: how to fit it on the training rows and score any rows."""
@@ -169,10 +172,14 @@ def train_risk_model(ctx: StageContext, problem: RiskProblem) -> dict[str, Any]:
     metrics["calibration_error"] = calibration_error(ys[2], p_test)
     base_metrics = classification_metrics(ys[2], p_base, base_threshold)
     base_metrics["calibration_error"] = calibration_error(ys[2], p_base)
-    logreg = fit_logistic(train_df[features], ys[0])
-    logreg_metrics = classification_metrics(
-        ys[2], logreg.predict_proba(test_df[features].to_numpy(dtype=float))[:, 1], 0.5
-    )
+    # Logistic regression on the same features as a reference, unless it already is the baseline.
+    if problem.baseline.name == LOGISTIC_REGRESSION:
+        logreg_metrics = base_metrics
+    else:
+        logreg = fit_logistic(train_df[features], ys[0])
+        logreg_metrics = classification_metrics(
+            ys[2], logreg.predict_proba(test_df[features].to_numpy(dtype=float))[:, 1], 0.5
+        )
     by_group = group_metrics(test_df, ys[2], p_test, problem.group_columns, problem.min_group_rows)
     valid_p = proba(valid_df)
     bands = {"medium": float(np.quantile(valid_p, 0.70)), "high": float(np.quantile(valid_p, 0.90))}

@@ -104,8 +104,9 @@ class DomainService(ABC):
             )
         return ref
 
-    def smoke_test(self, model: LoadedModel) -> None:
-        """Score the example; a model that cannot is refused before it replaces a working one."""
+    def smoke_test(self, model: LoadedModel) -> dict[str, Any]:
+        """Score the example and return its prediction; a model that cannot score it sensibly is
+        refused before it replaces a working one."""
         try:
             # Parsed as JSON, the way requests arrive (strict models take ISO strings only from JSON).
             record = self.record_model.model_validate_json(json.dumps(self.example))
@@ -115,6 +116,7 @@ class DomainService(ABC):
         if len(out) != 1:
             raise ModelSmokeTestError(f"v{model.version} returned {len(out)} predictions for 1 record")
         self.check_prediction(model, out[0])
+        return out[0]
 
     @abstractmethod
     def check_prediction(self, model: LoadedModel, prediction: dict[str, Any]) -> None:

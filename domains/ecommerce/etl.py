@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from domains.core import etl
-from domains.core.bronze import read_bronze, write_bronze
+from domains.core.bronze import read_bronze
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -49,9 +49,7 @@ def extract(ctx: StageContext) -> dict[str, Any]:
         raw = generate_day(ctx.ds, dirty_share=ctx.source.dirty_share)
     else:
         raw = read_file_source(ctx.source.source, ctx.ds)
-    part = write_bronze(ctx.data_dir, "ecommerce", ctx.ds, raw.table, raw.checksum, raw.source)
-    ctx.progress(f"extracted {part.rows} raw order lines to bronze", path=part.path)
-    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
+    return etl.to_bronze(ctx, raw, "raw order lines")
 
 
 # -------------------------------------------------------------------------- transform

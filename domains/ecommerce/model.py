@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domains.core import model_store
+from domains.core.boosted import load_booster, tree_range
 from domains.core.model_store import ModelRef
 from domains.core.settings import Settings
 
@@ -24,15 +24,12 @@ class ValueModel:
 
     @classmethod
     def load(cls, settings: Settings, ref: ModelRef) -> ValueModel:
-        model = model_store.load_xgboost(settings, ref)
-        meta = model_store.load_meta(settings, ref)
-        booster = model.get_booster() if hasattr(model, "get_booster") else model
+        booster, meta = load_booster(settings, ref)
         return cls(booster, list(meta["features"]), ref.version, meta)
 
     @property
     def _trees(self) -> tuple[int, int]:
-        best = self.meta.get("best_iteration")
-        return (0, int(best) + 1) if best is not None else (0, 0)
+        return tree_range(self.meta)
 
     def _matrix(self, values: np.ndarray) -> Any:
         import xgboost as xgb

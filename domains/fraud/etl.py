@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from domains.core import etl
-from domains.core.bronze import read_bronze, write_bronze
+from domains.core.bronze import read_bronze
 from domains.core.pipeline import StageContext
 from domains.core.privacy import pseudonymise
 from domains.core.quality import (
@@ -45,9 +45,7 @@ def extract(ctx: StageContext) -> dict[str, Any]:
         raw = generate_day(ctx.ds, ctx.source.rows_per_day, ctx.source.dirty_share)
     else:
         raw = read_file_source(ctx.source.source, ctx.ds)
-    part = write_bronze(ctx.data_dir, "fraud", ctx.ds, raw.table, raw.checksum, raw.source)
-    ctx.progress(f"extracted {part.rows} raw rows to bronze", path=part.path, checksum=part.checksum)
-    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
+    return etl.to_bronze(ctx, raw, "raw rows")
 
 
 # -------------------------------------------------------------------------- transform

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from domains.core import model_store
+from domains.core.boosted import load_booster, top_reasons, tree_range
 from domains.core.model_store import ModelRef
 from domains.core.settings import Settings
 
@@ -29,9 +29,7 @@ class FraudModel:
 
     @classmethod
     def load(cls, settings: Settings, ref: ModelRef) -> FraudModel:
-        model = model_store.load_xgboost(settings, ref)
-        meta = model_store.load_meta(settings, ref)
-        booster = model.get_booster() if hasattr(model, "get_booster") else model
+        booster, meta = load_booster(settings, ref)
         return cls(booster, list(meta["features"]), float(meta["threshold"]), ref.version, meta)
 
     @cached_property
@@ -42,9 +40,7 @@ class FraudModel:
 
     @property
     def _trees(self) -> tuple[int, int]:
-        # Early stopping keeps the later trees in the booster; score with the best prefix only.
-        best = self.meta.get("best_iteration")
-        return (0, int(best) + 1) if best is not None else (0, 0)
+        return tree_range(self.meta)
 
     def _matrix(self, frame: pd.DataFrame) -> Any:
         import xgboost as xgb
@@ -74,25 +70,7 @@ class FraudModel:
             return np.empty(0), []
         contribs = self.compiled.contributions(values)
         proba = 1.0 / (1.0 + np.exp(-contribs.sum(axis=1)))
-        return proba, self._top_reasons(contribs[:, :-1], values, top_k)
-
-    def _top_reasons(
-        self, contribs: np.ndarray, values: np.ndarray, top_k: int
-    ) -> list[list[dict[str, float | str | None]]]:
-        """Per row, the `top_k` features with the largest positive contributions, with their values."""
-        order = np.argsort(-contribs, axis=1)[:, :top_k]
-        # Round and convert whole arrays at once: per-element round() dominated small batches.
-        top_c = np.take_along_axis(contribs, order, axis=1).round(4).tolist()
-        top_v = np.take_along_axis(values.astype(float), order, axis=1).round(4).tolist()
-        names = np.asarray(self.features, dtype=object)[order].tolist()
-        return [
-            [
-                {"feature": f, "value": None if v != v else v, "contribution": c}  # v != v: NaN
-                for f, v, c in zip(fs, vs, cs, strict=True)
-                if c > 0
-            ]
-            for fs, vs, cs in zip(names, top_v, top_c, strict=True)
-        ]
+        return proba, top_reasons(self.features, contribs[:, :-1], values, top_k)
 
     def explain(self, frame: pd.DataFrame, top_k: int = 3) -> list[list[dict[str, float]]]:
         """The features that pushed each row's score up the most (TreeSHAP contributions, log-odds)."""
@@ -103,4 +81,4 @@ class FraudModel:
             :, :-1
         ]
         values = frame[self.features].to_numpy(dtype=float, na_value=np.nan)
-        return self._top_reasons(contribs, values, top_k)
+        return top_reasons(self.features, contribs, values, top_k)

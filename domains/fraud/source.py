@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from domains.core import sources
+from domains.core import people, sources
 from domains.core.bronze import checksum_table
 from domains.core.sources import RawExtract
 from domains.fraud.schema import CATEGORIES, RAW_COLUMNS, RAW_LINE_COLUMN
@@ -66,82 +66,6 @@ _CITIES = [  # city, state, zip, lat, long, population
     ("Burlington", "VT", "05401", 44.4759, -73.2121, 42_819),
     ("Bozeman", "MT", "59715", 45.6770, -111.0429, 49_831),
     ("Fargo", "ND", "58102", 46.8772, -96.7898, 125_990),
-]
-_FIRST = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Susan",
-    "Richard",
-    "Jessica",
-    "Joseph",
-    "Sarah",
-    "Thomas",
-    "Karen",
-    "Christopher",
-    "Lisa",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Betty",
-    "Anthony",
-    "Sandra",
-    "Mark",
-    "Ashley",
-]
-_LAST = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-]
-_STREETS = [
-    "Oak",
-    "Maple",
-    "Cedar",
-    "Pine",
-    "Elm",
-    "Washington",
-    "Lake",
-    "Hill",
-    "Park",
-    "Main",
-    "Church",
-    "Mill",
-    "River",
-    "Spring",
-    "Ridge",
 ]
 _JOBS = (
     "Nurse",
@@ -218,12 +142,12 @@ def card_population(n_cards: int) -> CardPopulation:
     cc[rng.random(n_cards) < 0.3] //= 1000  # some 13-digit card numbers, as in the public data
     return CardPopulation(
         cc_num=cc.astype(str),
-        first=rng.choice(_FIRST, n_cards),
-        last=rng.choice(_LAST, n_cards),
+        first=rng.choice(people.FIRST_NAMES, n_cards),
+        last=rng.choice(people.LAST_NAMES, n_cards),
         gender=rng.choice(np.array(["F", "M"]), n_cards),
         street=np.char.add(
             np.char.add(rng.integers(1, 9999, n_cards).astype(str), " "),
-            np.char.add(rng.choice(_STREETS, n_cards), " St"),
+            np.char.add(rng.choice(people.STREET_NAMES, n_cards), " St"),
         ),
         city_idx=city_idx,
         lat=lat,
@@ -339,7 +263,7 @@ def generate_day(ds: str, rows: int, dirty_share: float = 0.01) -> RawExtract:
     ts = np.datetime64(day.isoformat(), "s") + secs.astype("timedelta64[s]")
     ts_arrow = pa.array(ts, pa.timestamp("s"))
     merchants = np.char.add(
-        np.char.add(np.array(_LAST)[rng.integers(0, len(_LAST), rows)], "-"),
+        np.char.add(np.array(people.LAST_NAMES)[rng.integers(0, len(people.LAST_NAMES), rows)], "-"),
         np.char.add(np.array(CATEGORIES)[cat], np.char.mod(" Co %d", rng.integers(1, 40, rows))),
     )
     city_idx = pop.city_idx[card]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from domains.core import etl, privacy
-from domains.core.bronze import read_bronze, write_bronze
+from domains.core.bronze import read_bronze
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -52,9 +52,7 @@ def extract(ctx: StageContext) -> dict[str, Any]:
         raw = generate_day(ctx.ds, ctx.source.rows_per_day, ctx.source.dirty_share)
     else:
         raw = read_file_source(ctx.source.source, ctx.ds)
-    part = write_bronze(ctx.data_dir, "healthcare", ctx.ds, raw.table, raw.checksum, raw.source)
-    ctx.progress(f"extracted {part.rows} encounters to bronze", path=part.path, checksum=part.checksum)
-    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
+    return etl.to_bronze(ctx, raw, "encounters")
 
 
 # -------------------------------------------------------------------------- transform

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from domains.healthcare.schema import FEATURES
+from domains.healthcare.schema import COUNT_COLUMNS, FEATURES
 
 ICD9 = r"^(?:\d{3}(?:\.\d{1,2})?|V\d{2}(?:\.\d{1,2})?|E\d{3}(?:\.\d)?)$"
 ICD10 = r"^[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?$"
@@ -110,19 +110,7 @@ def feature_frame(c: pd.DataFrame) -> pd.DataFrame:
         {
             "age": c["age"].to_numpy(dtype=float),
             "gender_male": (c["gender"] == "Male").to_numpy().astype(int),
-            **{
-                k: c[k].to_numpy(dtype=np.int64)
-                for k in (
-                    "time_in_hospital",
-                    "num_lab_procedures",
-                    "num_procedures",
-                    "num_medications",
-                    "number_outpatient",
-                    "number_emergency",
-                    "number_inpatient",
-                    "number_diagnoses",
-                )
-            },
+            **{k: c[k].to_numpy(dtype=np.int64) for k in COUNT_COLUMNS},
             "comorbidity_score": comorbidity,
             "lace_score": lace_score(
                 c["time_in_hospital"].to_numpy(), acute, comorbidity, c["number_emergency"].to_numpy()

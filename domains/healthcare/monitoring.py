@@ -38,11 +38,11 @@ def validate(ctx: StageContext) -> dict[str, Any]:
         lambda model, holdout: classification_metrics(
             holdout["readmitted_30d"].to_numpy(), model.predict_proba(holdout), model.threshold
         ),
-        lambda model: monitor(ctx, model),
+        lambda model, names: monitor(ctx, model, names),
     )
 
 
-def monitor(ctx: StageContext, model: BoostedClassifier) -> dict[str, Any]:
+def monitor(ctx: StageContext, model: BoostedClassifier, names: frozenset[str]) -> dict[str, Any]:
     """The champion on today's at-risk encounters: level, calibration, fairness gaps, response scan."""
     today = etl.window(ctx, SILVER, 1)
     today = today.loc[today["at_risk"] == 1].reset_index(drop=True)
@@ -67,7 +67,6 @@ def monitor(ctx: StageContext, model: BoostedClassifier) -> dict[str, Any]:
         for value, g in d["groups"].items()
         if g["rows"] >= K_ANONYMITY  # small groups are not published, even as model statistics
     ]
-    names = privacy_monitor.roster_names(ctx, "patient_name")
     scanner = privacy_monitor.scan_responses(ctx, SERVICE, silver_to_requests(today.head(API_SAMPLE)), names)
     summary = {
         "ds": ctx.ds,

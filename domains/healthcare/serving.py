@@ -10,10 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domains.core import model_store
-from domains.core.boosted import BoostedClassifier
-from domains.core.serving import DomainService, LoadedModel, ModelSmokeTestError
-from domains.core.settings import Settings
+from domains.core.risk_serving import RiskFactor, RiskService
 from domains.healthcare.features import ICD, feature_frame
 from domains.healthcare.schema import IDENTIFIER_COLUMNS
 from domains.healthcare.spec import SPEC
@@ -116,12 +113,6 @@ class Encounter(BaseModel):
         return data
 
 
-class RiskFactor(BaseModel):
-    feature: str
-    value: float | None
-    contribution: float = Field(description="Push towards readmission, in log-odds before calibration")
-
-
 class ReadmissionPrediction(BaseModel):
     readmission_risk: float = Field(description="Calibrated probability of readmission within 30 days")
     risk_band: Literal["low", "medium", "high"]
@@ -139,45 +130,19 @@ def records_frame(records: Sequence[Encounter]) -> pd.DataFrame:
     return frame
 
 
-class HealthcareService(DomainService):
+class HealthcareService(RiskService):
     """Scores readmission risk with the champion and names the factors that raised it."""
 
     spec: ClassVar = SPEC
     record_model: ClassVar = Encounter
     prediction_model: ClassVar = ReadmissionPrediction
     example: ClassVar = EXAMPLE
-    outcome_field: ClassVar = "risk_band"
+    risk_field: ClassVar = "readmission_risk"
+    flag_field: ClassVar = "high_risk"
 
-    def load_model(self, settings: Settings, ref: model_store.ModelRef) -> LoadedModel:
-        model = BoostedClassifier.load(settings, ref)
-        model.booster.set_param({"nthread": 1})
-        return LoadedModel(ref.name, ref.version, ref.run_id, model, model.meta)
-
-    def predict(self, model: LoadedModel, records: Sequence[BaseModel]) -> list[dict[str, Any]]:
-        clf: BoostedClassifier = model.impl
+    def features(self, records: Sequence[BaseModel]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         features = feature_frame(records_frame(records))  # type: ignore[arg-type]
-        proba, reasons = clf.score_with_reasons(clf.values(features))
-        bands = clf.bands(proba)
-        threshold = round(clf.threshold, 6)
-        return [
-            {
-                "readmission_risk": p,
-                "risk_band": b,
-                "high_risk": p >= threshold,
-                "threshold": threshold,
-                "lace_score": int(lace),
-                "model_version": model.version,
-                "top_factors": r,
-            }
-            for p, b, lace, r in zip(
-                proba.round(6).tolist(), bands, features["lace_score"].tolist(), reasons, strict=True
-            )
-        ]
-
-    def check_prediction(self, model: LoadedModel, prediction: dict[str, Any]) -> None:
-        p = prediction.get("readmission_risk")
-        if not isinstance(p, float) or not 0.0 <= p <= 1.0:
-            raise ModelSmokeTestError(f"v{model.version} scored the example {p!r}, not a probability")
+        return features, [{"lace_score": int(v)} for v in features["lace_score"].tolist()]
 
 
 SERVICE = HealthcareService()

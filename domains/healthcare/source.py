@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 
-from domains.core import sources
+from domains.core import people, sources
 from domains.core.bronze import checksum_table
 from domains.core.sources import RawExtract
 from domains.healthcare.schema import MEDICATIONS, RAW_COLUMNS, RAW_LINE_COLUMN
@@ -27,95 +27,6 @@ from domains.healthcare.schema import MEDICATIONS, RAW_COLUMNS, RAW_LINE_COLUMN
 GENERATOR_VERSION = "healthcare-synth-1"
 N_PATIENTS = 60_000
 
-FIRST = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Lisa",
-    "Anthony",
-    "Betty",
-    "Mark",
-    "Margaret",
-    "Donald",
-    "Sandra",
-    "Steven",
-    "Ashley",
-    "Paul",
-    "Kimberly",
-    "Andrew",
-    "Emily",
-    "Joshua",
-    "Donna",
-    "Kenneth",
-    "Michelle",
-    "Kevin",
-    "Dorothy",
-]
-LAST = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-]
-STREETS = ("Oak St", "Maple Ave", "Cedar Rd", "Pine Ln", "Elm St", "Washington Blvd", "Lake Dr", "Hill Rd")
 # ZIPs across the US, two of them in low-population ZIP3 areas Safe Harbor turns into 000.
 ZIPS = (
     "10023",
@@ -208,8 +119,8 @@ def _rng(*key: object) -> np.random.Generator:
 def patients(n: int = N_PATIENTS) -> dict[str, np.ndarray]:
     """The fixed synthetic population: identity, demographics and hidden frailty per patient."""
     rng = _rng("patients", n)
-    first = np.asarray(FIRST)[rng.integers(0, len(FIRST), n)]
-    last = np.asarray(LAST)[rng.integers(0, len(LAST), n)]
+    first = np.asarray(people.FIRST_NAMES)[rng.integers(0, len(people.FIRST_NAMES), n)]
+    last = np.asarray(people.LAST_NAMES)[rng.integers(0, len(people.LAST_NAMES), n)]
     # Ages skew old, as in the dataset; a few past 90 so the Safe Harbor cap has work to do.
     age = np.clip(rng.normal(63, 14, n), 18, 99)
     birth = (
@@ -247,10 +158,8 @@ def patients(n: int = N_PATIENTS) -> dict[str, np.ndarray]:
         "date_of_birth": np.datetime_as_string(birth, unit="D"),
         "address": np.array(
             [
-                f"{h} {s}"
-                for h, s in zip(
-                    rng.integers(1, 9999, n), np.asarray(STREETS)[rng.integers(0, 8, n)], strict=True
-                )
+                f"{h} {s} St"
+                for h, s in zip(rng.integers(1, 9999, n), rng.choice(people.STREET_NAMES, n), strict=True)
             ],
             dtype=object,
         ),

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from domains.core import etl, privacy, text
-from domains.core.bronze import read_bronze, write_bronze
+from domains.core.bronze import read_bronze
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -19,7 +19,7 @@ from domains.core.quality import (
     split_rows,
     unparseable_rows,
 )
-from domains.hr.features import age_band, feature_frame
+from domains.hr.features import age_band, comment_sentiment, feature_frame
 from domains.hr.schema import (
     CATEGORIES,
     GOLD_DEPARTMENT_SENTIMENT,
@@ -48,9 +48,7 @@ def extract(ctx: StageContext) -> dict[str, Any]:
         raw = generate_day(ctx.ds, ctx.source.rows_per_day, ctx.source.dirty_share)
     else:
         raw = read_file_source(ctx.source.source, ctx.ds)
-    part = write_bronze(ctx.data_dir, "hr", ctx.ds, raw.table, raw.checksum, raw.source)
-    ctx.progress(f"extracted {part.rows} employee rows to bronze", path=part.path, checksum=part.checksum)
-    return {"bronze": part.to_dict(), "rows": part.rows, "checksum": part.checksum}
+    return etl.to_bronze(ctx, raw, "employee rows")
 
 
 # ------------------------------------------------------------------------ anonymisation
@@ -125,12 +123,7 @@ def build_silver(
     """Valid employees: no names or e-mails, a keyed pseudonym, redacted comments with VADER sentiment."""
     rows = raw.loc[valid].reset_index(drop=True)
     t = typed.loc[valid].reset_index(drop=True).astype("int64")
-    has_comment = rows["SurveyComment"].notna() & rows["SurveyComment"].astype("str").str.strip().ne("")
-    comments, redactions = privacy.redact_text(rows["SurveyComment"].fillna(""), names)
-    comments = comments.where(has_comment)
-    compound = np.full(len(rows), np.nan)
-    if has_comment.any():
-        compound[has_comment.to_numpy()] = text.vader_compound(comments[has_comment].tolist())
+    comments, redactions, compound = comment_sentiment(rows["SurveyComment"], names)
     cats = {snake(c): rows[c].astype("str") for c in CATEGORIES if c != "Attrition"}
     typed_frame = pd.DataFrame({**t, **cats, "comment_sentiment": compound})
     features = feature_frame(typed_frame)
@@ -146,7 +139,7 @@ def build_silver(
             "comment_label": pd.Series(
                 [text.vader_label(c) if c == c else None for c in compound], dtype="str"
             ),
-            "comment_redactions": redactions.where(has_comment, 0).astype("int64"),
+            "comment_redactions": redactions,
             "source_checksum": checksum,
         }
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
+from domains.core import privacy, text
 from domains.hr.schema import FEATURES, INT_RANGES, snake
 
 INT_COLUMNS: tuple[str, ...] = tuple(snake(c) for c in INT_RANGES)
@@ -36,3 +39,16 @@ def feature_frame(c: pd.DataFrame) -> pd.DataFrame:
     out["comment_sentiment"] = c["comment_sentiment"].to_numpy(dtype=float)
     out["has_comment"] = c["comment_sentiment"].notna().astype(int)
     return out[list(FEATURES)]
+
+
+def comment_sentiment(
+    comments: pd.Series, names: Iterable[str] = ()
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Comments redacted (contact details, numbers, the roster's names), the redaction count per row,
+    and VADER's compound score of the redacted text (NaN where there is no comment)."""
+    has = comments.notna() & comments.astype("str").str.strip().ne("")
+    redacted, redactions = privacy.redact_text(comments.fillna(""), names)
+    compound = np.full(len(comments), np.nan)
+    if has.any():
+        compound[has.to_numpy()] = text.vader_compound(redacted[has].tolist())
+    return redacted.where(has), redactions.where(has, 0).astype("int64"), compound

@@ -40,7 +40,7 @@ def validate(ctx: StageContext) -> dict[str, Any]:
         lambda model, holdout: classification_metrics(
             holdout["attrition"].to_numpy(), model.predict_proba(holdout), model.threshold
         ),
-        lambda model: monitor(ctx, model),
+        lambda model, names: monitor(ctx, model, names),
     )
 
 
@@ -53,7 +53,7 @@ def k_anonymity_violations(ctx: StageContext) -> int:
     return bad
 
 
-def monitor(ctx: StageContext, model: BoostedClassifier) -> dict[str, Any]:
+def monitor(ctx: StageContext, model: BoostedClassifier, names: frozenset[str]) -> dict[str, Any]:
     """Score the week's workforce; check k-anonymity and scan responses; store the week's summary."""
     today = etl.window(ctx, SILVER, 1)
     if today.empty:
@@ -62,7 +62,6 @@ def monitor(ctx: StageContext, model: BoostedClassifier) -> dict[str, Any]:
     p = model.predict_proba(today)
     m = classification_metrics(y, p, model.threshold)
     violations = k_anonymity_violations(ctx)
-    names = privacy_monitor.roster_names(ctx, "EmployeeName")
     scanner = privacy_monitor.scan_responses(ctx, SERVICE, silver_to_requests(today.head(API_SAMPLE)), names)
     summary = {
         "ds": ctx.ds,

@@ -6,15 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from domains.core import model_store, privacy, text
-from domains.core.boosted import BoostedClassifier
-from domains.core.serving import DomainService, LoadedModel, ModelSmokeTestError
-from domains.core.settings import Settings
-from domains.hr.features import feature_frame
+from domains.core import text
+from domains.core.risk_serving import RiskFactor, RiskService
+from domains.hr.features import comment_sentiment, feature_frame
 from domains.hr.schema import CATEGORIES, INT_RANGES, snake
 from domains.hr.spec import SPEC
 
@@ -77,12 +74,6 @@ class Sentiment(BaseModel):
     redactions: int = Field(description="Names, e-mails or numbers removed from the comment before scoring")
 
 
-class RiskFactor(BaseModel):
-    feature: str
-    value: float | None
-    contribution: float = Field(description="Push towards leaving, in log-odds before calibration")
-
-
 class AttritionPrediction(BaseModel):
     attrition_risk: float = Field(description="Calibrated probability that the employee leaves")
     risk_band: Literal["low", "medium", "high"]
@@ -93,55 +84,30 @@ class AttritionPrediction(BaseModel):
     top_factors: list[RiskFactor]
 
 
-class HRService(DomainService):
+class HRService(RiskService):
     """Scores attrition risk with the champion, with the comment's sentiment as one of its inputs."""
 
     spec: ClassVar = SPEC
     record_model: ClassVar = Employee
     prediction_model: ClassVar = AttritionPrediction
     example: ClassVar = EXAMPLE
-    outcome_field: ClassVar = "risk_band"
+    risk_field: ClassVar = "attrition_risk"
+    flag_field: ClassVar = "at_risk"
 
-    def load_model(self, settings: Settings, ref: model_store.ModelRef) -> LoadedModel:
-        model = BoostedClassifier.load(settings, ref)
-        model.booster.set_param({"nthread": 1})
-        return LoadedModel(ref.name, ref.version, ref.run_id, model, model.meta)
-
-    def predict(self, model: LoadedModel, records: Sequence[BaseModel]) -> list[dict[str, Any]]:
-        clf: BoostedClassifier = model.impl
+    def features(self, records: Sequence[BaseModel]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         frame = pd.DataFrame([r.model_dump() for r in records])
-        comments = frame["comment"]
-        has = comments.notna() & comments.astype("str").str.strip().ne("")
-        redacted, redactions = privacy.redact_text(comments.fillna(""))
-        compound = np.full(len(frame), np.nan)
-        if has.any():
-            compound[has.to_numpy()] = text.vader_compound(redacted[has].tolist())
+        # No roster at the API: contact details and numbers are redacted, names cannot be known.
+        _, redactions, compound = comment_sentiment(frame["comment"])
         frame["comment_sentiment"] = compound
-        features = feature_frame(frame)
-        proba, reasons = clf.score_with_reasons(clf.values(features))
-        bands = clf.bands(proba)
-        threshold = round(clf.threshold, 6)
-        return [
+        extras = [
             {
-                "attrition_risk": p,
-                "risk_band": str(b),
-                "at_risk": p >= threshold,
-                "threshold": threshold,
                 "comment_sentiment": None
                 if c != c  # NaN: no comment
-                else {"compound": round(c, 4), "label": text.vader_label(c), "redactions": int(n)},
-                "model_version": model.version,
-                "top_factors": r,
+                else {"compound": round(c, 4), "label": text.vader_label(c), "redactions": int(n)}
             }
-            for p, b, c, n, r in zip(
-                proba.round(6).tolist(), bands, compound.tolist(), redactions.tolist(), reasons, strict=True
-            )
+            for c, n in zip(compound.tolist(), redactions.tolist(), strict=True)
         ]
-
-    def check_prediction(self, model: LoadedModel, prediction: dict[str, Any]) -> None:
-        p = prediction.get("attrition_risk")
-        if not isinstance(p, float) or not 0.0 <= p <= 1.0:
-            raise ModelSmokeTestError(f"v{model.version} scored the example {p!r}, not a probability")
+        return feature_frame(frame), extras
 
 
 SERVICE = HRService()

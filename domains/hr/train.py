@@ -9,7 +9,12 @@ import pandas as pd
 
 from domains.core import etl
 from domains.core.pipeline import StageContext
-from domains.core.risk_training import Baseline, RiskProblem, fit_logistic, train_risk_model
+from domains.core.risk_training import (
+    Baseline,
+    RiskProblem,
+    fit_logistic,
+    train_risk_model,
+)
 from domains.hr.schema import FEATURES, SILVER
 
 GROUPS = ("gender", "age_band", "department")
