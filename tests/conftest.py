@@ -66,6 +66,10 @@ def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int
         "HR_ROWS_PER_DAY": "2000",
         "HR_SOURCE": "synthetic",
         "HR_API_URL": "http://127.0.0.1:9",
+        # Eight tickers from 2014: the whole walk-forward trains in seconds on two cores.
+        "FINANCIAL_TICKERS": "8",
+        "FINANCIAL_SOURCE": "synthetic",
+        "FINANCIAL_API_URL": "http://127.0.0.1:9",
     }
 
 
@@ -256,3 +260,14 @@ def trained_hr(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture
 def hr_env(trained_hr: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return _use(trained_hr, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def trained_financial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The first run loads the whole history before its date, then trains, validates and serves."""
+    return _trained(tmp_path_factory, "financial", 0)
+
+
+@pytest.fixture
+def financial_env(trained_financial: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return _use(trained_financial, monkeypatch)

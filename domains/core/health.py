@@ -27,10 +27,20 @@ def api_base_url(ctx: StageContext) -> str:
 
 
 def health_check(
-    ctx: StageContext, score_in_process: Callable[[model_store.ModelRef], dict[str, Any]]
+    ctx: StageContext,
+    score_in_process: Callable[[model_store.ModelRef], dict[str, Any]],
+    no_champion_ok: bool = False,
 ) -> dict[str, Any]:
-    """Reload + /health through the running API; when none answers, load and score the champion here."""
+    """Reload + /health through the running API; when none answers, load and score the champion here.
+
+    With `no_champion_ok`, a domain where no model may pass the gate (a forecaster that cannot beat the
+    random walk) reports that instead of failing the run.
+    """
     champion = model_store.get_alias(ctx.settings, ctx.spec.registered_model_name, model_store.CHAMPION)
+    if champion is None and no_champion_ok:
+        message = f"{ctx.spec.name}: no champion to serve; no model has passed the gate yet"
+        ctx.progress(message)
+        return {"mode": "no_champion", "model_version": None, "message": message}
     if champion is None:
         raise NoChampionError(
             f"{ctx.spec.name}: no champion model is registered; the challenger did not pass the gate "

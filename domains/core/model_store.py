@@ -97,7 +97,17 @@ def _log_flavor(model: Any, flavor: str, registered_model_name: str) -> Any:
             serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
             pip_requirements=[f"scikit-learn=={sklearn.__version__}", "skops"],
         )
-    raise ValueError(f"unsupported model flavor {flavor!r}; expected xgboost or sklearn")
+    if flavor == "keras":
+        import mlflow.tensorflow
+        import tensorflow
+
+        return mlflow.tensorflow.log_model(
+            model,
+            name="model",
+            registered_model_name=registered_model_name,
+            pip_requirements=[f"tensorflow-cpu=={tensorflow.__version__}"],
+        )
+    raise ValueError(f"unsupported model flavor {flavor!r}; expected xgboost, sklearn or keras")
 
 
 def log_model(

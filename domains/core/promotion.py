@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,12 @@ def register_challenger(
     trained_ds: pd.Series,
     run_name: str,
     holdout_path: Path,
+    artifacts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Log to MLflow, alias `challenger`, record lineage and both models' held-out metrics.
 
-    `trained_ds` is the date of every training row. Returns the train stage's result: the version,
+    `trained_ds` is the date of every training row; `artifacts` maps MLflow folders to more files to log
+    beside the held-out rows. Returns the train stage's result: the version,
     the gate metric for challenger and baseline, and `extra_metrics`.
     """
     domain, gate = ctx.spec.name, ctx.spec.gate.metric
@@ -50,7 +52,7 @@ def register_challenger(
         meta=meta,
         tags={"logical_date": ctx.ds, "airflow_run_id": ctx.run_id},
         run_name=run_name,
-        artifacts={"holdout": str(holdout_path)},
+        artifacts={"holdout": str(holdout_path), **(artifacts or {})},
         flavor=flavor,
     )
     ops.record_lineage(ctx.warehouse, domain, ref.name, ref.version, ref.run_id, _lineage(ctx, trained_ds))
@@ -122,8 +124,13 @@ def apply_gate(
     baseline_value: float,
     champion: ModelRef | None,
     champion_metrics: Mapping[str, float] | None,
+    extra_reasons: Sequence[str] = (),
+    blocked: bool = False,
 ) -> GateDecision:
-    """Decide on one metric, move the `champion` alias if it passes, and record why either way."""
+    """Decide on one metric, move the `champion` alias if it passes, and record why either way.
+
+    `extra_reasons` come from a domain's own further check; `blocked` means that check failed.
+    """
     gate, domain = ctx.spec.gate, ctx.spec.name
     if champion_metrics is not None and champion is not None:
         ops.record_model_metrics(
@@ -142,6 +149,7 @@ def apply_gate(
         baseline_value,
         champion_metrics[gate.metric] if champion_metrics else None,
     )
+    decision = GateDecision(decision.promote and not blocked, [*decision.reasons, *extra_reasons])
     already = champion is not None and champion.version == ref.version
     if decision.promote and not already:
         model_store.set_alias(ctx.settings, ref, CHAMPION)
@@ -192,11 +200,13 @@ def validate_stage(
     load: Callable[[ModelRef], Any],
     evaluate: Callable[[Any, pd.DataFrame], Mapping[str, float]],
     monitor: Callable[[Any], dict[str, Any]],
+    extra_check: Callable[[Any], tuple[bool, list[str]]] | None = None,
 ) -> dict[str, Any]:
     """The validate stage every domain runs: gate the challenger on its held-out rows, then monitor.
 
     `load` reads a version, `evaluate` scores a model on held-out rows, `monitor` scores the day with
     the champion; the baseline's metric was measured on the same rows at training time.
+    `extra_check(challenger)` is a domain's own further condition: (passed, reasons).
     """
     gate = ctx.spec.gate
     ref = challenger_ref(ctx)
@@ -208,7 +218,10 @@ def validate_stage(
     champ_metrics = None
     if champ_ref is not None and champ_ref.version != ref.version:
         champ_metrics = dict(evaluate(load(champ_ref), holdout))
-    decision = apply_gate(ctx, ref, ch, baseline, champ_ref, champ_metrics)
+    passed, extra_reasons = extra_check(challenger) if extra_check else (True, [])
+    decision = apply_gate(
+        ctx, ref, ch, baseline, champ_ref, champ_metrics, extra_reasons=extra_reasons, blocked=not passed
+    )
     current = current_champion(ctx)
     monitoring: dict[str, Any] = {}
     if current is not None:

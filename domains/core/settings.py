@@ -88,6 +88,8 @@ class SourceSettings(BaseSettings):
     businesses_source: str = ""
     # How far ahead a domain predicts, where it has a horizon (e-commerce: spend over the next N days).
     horizon_days: int = Field(default=90, ge=1, le=365)
+    # How many instruments a market-data domain's synthetic source quotes (financial).
+    tickers: int = Field(default=30, ge=1, le=500)
 
 
 def get_settings() -> Settings:

@@ -96,3 +96,11 @@ def hr_client(hr_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterat
 
     with _client_factory(SERVICE, monkeypatch)() as client:
         yield client
+
+
+@pytest.fixture
+def financial_client(financial_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from domains.financial.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
