@@ -134,16 +134,17 @@ def history(ctx: StageContext, before: date, columns: list[str]) -> pd.DataFrame
 
 
 def missing_bars(bars: pd.DataFrame, new_from: pd.Series) -> int:
-    """Trading days with no bar for a ticker, between its first new bar's predecessor and its last bar."""
-    missing = 0
-    for ticker, dates in bars.groupby("ticker", sort=False)["date"]:
-        start = new_from.get(ticker)
-        if start is None or pd.isna(start):
-            continue
-        span = dates[dates >= start]
-        expected = calendar.trading_days(span.min(), span.max())
-        missing += int(len(expected) - span.nunique())
-    return missing
+    """Trading days with no bar for a ticker, from `new_from[ticker]` (its last loaded bar, or its
+    first new one) to its last bar: one calendar for the batch, counted by binary search."""
+    start = bars["ticker"].map(new_from)
+    span = bars.loc[start.notna() & (bars["date"] >= start)]
+    if span.empty:
+        return 0
+    per = span.groupby("ticker")["date"].agg(["min", "max", "nunique"])
+    days = calendar.trading_days(per["min"].min(), per["max"].max()).to_numpy()
+    first = np.searchsorted(days, per["min"].to_numpy())
+    expected = np.searchsorted(days, per["max"].to_numpy(), "right") - first
+    return int((expected - per["nunique"].to_numpy()).sum())
 
 
 def build_gold(ctx: StageContext, silver: pd.DataFrame, quarantined: int) -> dict[str, pd.DataFrame]:

@@ -10,23 +10,21 @@ import pandas as pd
 from domains.core.warehouse import Warehouse, in_clause
 from domains.financial import calendar, windows
 from domains.financial.model import ForecastModel
-from domains.financial.schema import INDICATORS, SILVER
+from domains.financial.schema import INDICATORS
 
 # Calendar days of indicators read to find a window's bars (holidays and gaps included).
 READ_DAYS = 120
 
 
 def recent_bars(wh: Warehouse, until: date, tickers: list[str] | None = None) -> pd.DataFrame:
-    """Indicator rows of the last `READ_DAYS` before `until` (exclusive), with each bar's raw close."""
+    """Indicator rows (with each bar's raw close) of the last `READ_DAYS` before `until` (exclusive)."""
     lo = (until - timedelta(days=READ_DAYS)).isoformat()
     where, params = 'date >= :lo AND "date" < :hi', {"lo": lo, "hi": until.isoformat()}
     if tickers is not None:
         clause, extra = in_clause("ticker", tickers, "t")
         where, params = f"{where} AND {clause}", {**params, **extra}
     ind = wh.read_table(INDICATORS, where=where, params=params)
-    close = wh.read_table(SILVER, ["ticker", "date", "close"], where=where, params=params)
-    merged = ind.drop(columns=["ds"]).merge(close, on=["ticker", "date"], how="left")
-    return windows.with_target(merged)
+    return windows.with_target(ind.drop(columns=["ds"]))
 
 
 def latest_windows(bars: pd.DataFrame, window: int) -> windows.Windows:
@@ -56,11 +54,12 @@ def forecast(model: ForecastModel, w: windows.Windows) -> pd.DataFrame:
         base = w.index["close"].fillna(w.index["adj_close"]).to_numpy(float)
     lo, hi = model.interval
     as_of = pd.to_datetime(w.index["as_of"])
+    following = {d: calendar.next_trading_day(d).date() for d in as_of.unique()}
     return pd.DataFrame(
         {
             "ticker": w.index["ticker"].to_numpy(),
             "as_of": as_of.dt.date.to_numpy(),
-            "target_date": [calendar.next_trading_day(d).date() for d in as_of],
+            "target_date": as_of.map(following).to_numpy(),
             "last_close": base,
             "predicted_return": returns,
             "predicted_close": base * np.exp(returns),

@@ -77,6 +77,7 @@ def compute(bars: pd.DataFrame) -> pd.DataFrame:
         {
             "ticker": b["ticker"],
             "date": b["date"],
+            "close": b["close"],
             "adj_close": close,
             "sma5": sma5,
             "sma20": sma20,

@@ -7,9 +7,9 @@ the recent returns' distribution is compared with the training data's (PSI).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from domains.core import ops, promotion
@@ -18,7 +18,7 @@ from domains.core.pipeline import StageContext
 from domains.financial import forecast
 from domains.financial.model import ForecastModel
 from domains.financial.schema import FORECASTS, GOLD_DAILY, GOLD_TRACKING, INDICATORS
-from domains.financial.train import evaluate
+from domains.financial.train import evaluate, forecast_metrics
 
 # Forecasts scored per tracking row: the last month of trading days.
 TRACKING_DAYS = 21
@@ -63,8 +63,13 @@ def validate(ctx: StageContext) -> dict[str, Any]:
 
 def tracking(ctx: StageContext, model: ForecastModel) -> dict[str, Any]:
     """Forecasts whose bar has arrived, scored over the last `TRACKING_DAYS` target dates."""
+    # Only recent forecasts can be among the last TRACKING_DAYS target dates: the read stays small.
+    lo = (ctx.day - timedelta(days=3 * TRACKING_DAYS)).isoformat()
     made = ctx.warehouse.read_table(
-        FORECASTS, ["ticker", "target_date", "predicted_return"], where="ds <= :ds", params={"ds": ctx.ds}
+        FORECASTS,
+        ["ticker", "target_date", "predicted_return"],
+        where="ds <= :ds AND ds >= :lo",
+        params={"ds": ctx.ds, "lo": lo},
     )
     if made.empty:
         return {"forecasts_scored": 0}
@@ -82,18 +87,9 @@ def tracking(ctx: StageContext, model: ForecastModel) -> dict[str, Any]:
     joined = joined.loc[joined["target_date"].isin(recent)]
     if joined.empty:
         return {"forecasts_scored": 0}
-    p, a = joined["predicted_return"].to_numpy(float), joined["log_return"].to_numpy(float)
-    rmse, rw = float(np.sqrt(np.mean((p - a) ** 2))), float(np.sqrt(np.mean(a**2)))
-    moved = (a != 0) & (p != 0)
-    return {
-        "forecasts_scored": len(joined),
-        "rmse_return": rmse,
-        "random_walk_rmse_return": rw,
-        "rmse_ratio_to_random_walk": rmse / rw if rw > 0 else float("nan"),
-        "directional_accuracy": float(np.mean(np.sign(p[moved]) == np.sign(a[moved])))
-        if moved.any()
-        else float("nan"),
-    }
+    m = forecast_metrics(joined["predicted_return"].to_numpy(float), joined["log_return"].to_numpy(float))
+    keep = ("rmse_return", "random_walk_rmse_return", "rmse_ratio_to_random_walk", "directional_accuracy")
+    return {"forecasts_scored": len(joined), **{k: m[k] for k in keep}}
 
 
 def monitor(ctx: StageContext, model: ForecastModel) -> dict[str, Any]:

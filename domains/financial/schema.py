@@ -56,6 +56,8 @@ INDICATORS = TableDef(
         "ds": "date",
         "ticker": "str",
         "date": "date",
+        # The raw close forecasts are quoted against, and the adjusted one returns are computed from.
+        "close": "float",
         "adj_close": "float",
         "sma5": "float",
         "sma20": "float",

@@ -160,10 +160,7 @@ class FinancialService(DomainService):
             parts.append(forecast.latest_windows(bars, window))
         explicit = _request_bars(records)
         if len(explicit):
-            ind = indicators.compute(explicit).merge(
-                explicit[["ticker", "date", "close"]], on=["ticker", "date"]
-            )
-            parts.append(forecast.latest_windows(windows.with_target(ind), window))
+            parts.append(forecast.latest_windows(windows.with_target(indicators.compute(explicit)), window))
         parts = [p for p in parts if len(p)]
         if not parts:
             return windows.Windows(np.zeros((0, window, 0), np.float32), pd.DataFrame(columns=["ticker"]))

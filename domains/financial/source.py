@@ -172,7 +172,9 @@ def to_raw(bars: pd.DataFrame, dirty_share: float) -> pa.Table:
     day, tick = day[~gone], tick[~gone]
     u = _uniform(day, tick, 2)
     kind = np.where(
-        u < dirty_share, np.minimum((_uniform(day, tick, 3) * len(DIRTY_KINDS)).astype(int), 5), -1
+        u < dirty_share,
+        np.minimum((_uniform(day, tick, 3) * len(DIRTY_KINDS)).astype(int), len(DIRTY_KINDS) - 1),
+        -1,
     )
     text = {
         "Date": b["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),

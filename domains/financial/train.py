@@ -49,18 +49,26 @@ class InsufficientHistoryError(PermanentError, ValueError):
 
 
 # ----------------------------------------------------------------------------- metrics
-def forecast_metrics(predicted: np.ndarray, actual: np.ndarray, last_price: np.ndarray) -> dict[str, float]:
-    """RMSE/MAE of returns and of prices, directional accuracy, and the ratio to the random walk."""
+def forecast_metrics(
+    predicted: np.ndarray, actual: np.ndarray, last_price: np.ndarray | None = None
+) -> dict[str, float]:
+    """RMSE/MAE of returns (and of prices, given the last prices), directional accuracy, and the
+    ratio to the random walk."""
     err = predicted - actual
     rw_rmse = float(np.sqrt(np.mean(actual**2)))
-    price_err = last_price * (np.exp(predicted) - np.exp(actual))
     moved = (actual != 0) & (predicted != 0)
     rmse = float(np.sqrt(np.mean(err**2)))
+    prices = {}
+    if last_price is not None:
+        price_err = last_price * (np.exp(predicted) - np.exp(actual))
+        prices = {
+            "rmse_price": float(np.sqrt(np.mean(price_err**2))),
+            "mae_price": float(np.mean(np.abs(price_err))),
+        }
     return {
         "rmse_return": rmse,
         "mae_return": float(np.mean(np.abs(err))),
-        "rmse_price": float(np.sqrt(np.mean(price_err**2))),
-        "mae_price": float(np.mean(np.abs(price_err))),
+        **prices,
         "directional_accuracy": float(np.mean(np.sign(predicted[moved]) == np.sign(actual[moved])))
         if moved.any()
         else float("nan"),
@@ -98,6 +106,19 @@ def evaluate(model: ForecastModel, holdout: pd.DataFrame) -> dict[str, float]:
 
 
 # -------------------------------------------------------------------------------- data
+def data_signature(ctx: StageContext, config: Any, wf: WalkForward) -> dict[str, Any]:
+    """What a model was trained on, from one aggregate query: the last bar, the bar count, the settings."""
+    row = ctx.warehouse.read_sql(
+        f'SELECT COUNT(*) AS bars, MAX("date") AS last_bar FROM "{INDICATORS.name}" WHERE ds <= :ds',
+        {"ds": ctx.ds},
+    ).iloc[0]
+    return {
+        "last_bar": None if row["last_bar"] is None else str(row["last_bar"])[:10],
+        "bars": int(row["bars"]),
+        "config": {**config.params(), **wf.params()},
+    }
+
+
 def load_indicators(ctx: StageContext) -> pd.DataFrame:
     """Every indicator row loaded up to the run's date, with each bar's next-day target."""
     frame = ctx.warehouse.read_table(INDICATORS, where="ds <= :ds", params={"ds": ctx.ds})
@@ -144,14 +165,6 @@ def holdout_rows(ind: pd.DataFrame, test_from: Any, lead_in: int) -> pd.DataFram
 
 
 # ------------------------------------------------------------------------------- train
-def data_signature(ind: pd.DataFrame, config: Any, wf: WalkForward) -> dict[str, Any]:
-    return {
-        "last_bar": str(ind["date"].max().date()),
-        "bars": len(ind),
-        "config": {**config.params(), **wf.params()},
-    }
-
-
 def _unchanged(ctx: StageContext, signature: dict[str, Any]) -> dict[str, Any] | None:
     """The registered challenger, if it was trained on exactly these bars with these settings."""
     ref = model_store.get_alias(ctx.settings, ctx.spec.registered_model_name, model_store.CHALLENGER)
@@ -180,14 +193,14 @@ def train(ctx: StageContext) -> dict[str, Any]:
     from domains.financial import lstm
 
     config, wf = lstm.LstmConfig(), WalkForward()
-    ind = load_indicators(ctx)
-    if ind.empty:
+    signature = data_signature(ctx, config, wf)
+    if not signature["bars"]:
         raise InsufficientHistoryError(f"financial train: no indicator rows up to {ctx.ds}; run load first")
-    signature = data_signature(ind, config, wf)
     same = _unchanged(ctx, signature)
-    if same is not None:
+    if same is not None:  # checked before reading the bars: weekend runs cost one aggregate query
         ctx.progress(same["skipped"])
         return same
+    ind = load_indicators(ctx)
 
     all_w = windows.build(ind, config.window)
     dates = np.sort(all_w.index["as_of"].unique())

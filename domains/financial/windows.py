@@ -42,6 +42,7 @@ def build(indicators: pd.DataFrame, window: int, need_target: bool = True) -> Wi
     ind = indicators if {"target", "next_date"} <= set(indicators.columns) else with_target(indicators)
     values = ind[list(FEATURES)].to_numpy(np.float32)
     complete = np.isfinite(values).all(axis=1)
+    target = ind["target"].to_numpy()
     xs, rows = [], []
     starts = np.flatnonzero(ind["ticker"].ne(ind["ticker"].shift()).to_numpy())
     ends = np.append(starts[1:], len(ind)) if len(starts) else starts
@@ -52,7 +53,7 @@ def build(indicators: pd.DataFrame, window: int, need_target: bool = True) -> Wi
         ok = np.convolve(complete[lo:hi], np.ones(window, dtype=int), "valid") == window
         last = np.arange(lo + window - 1, hi)
         if need_target:
-            ok &= np.isfinite(ind["target"].to_numpy()[last])
+            ok &= np.isfinite(target[last])
         xs.append(block[ok])
         rows.append(last[ok])
     if not rows:
