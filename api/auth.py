@@ -63,9 +63,11 @@ class ScopedBearer(HTTPBearer):
     reads the header from the ASGI scope: auth runs on every prediction, so its cost counts.
     """
 
-    def __init__(self, scope: str, verifier: TokenVerifier, limiter: RateLimiter) -> None:
+    def __init__(self, scope: str | tuple[str, ...], verifier: TokenVerifier, limiter: RateLimiter) -> None:
+        """`scope` may be several alternatives: any one of them admits the caller."""
         super().__init__(auto_error=False, scheme_name="bearer", description="JWT from `python -m api.token`")
-        self.required_scope = scope
+        self.any_of = (scope,) if isinstance(scope, str) else tuple(scope)
+        self.required_scope = " or ".join(f"`{s}`" for s in self.any_of)
         self.verifier = verifier
         self.limiter = limiter
 
@@ -81,8 +83,8 @@ class ScopedBearer(HTTPBearer):
                 401, "missing bearer token (Authorization: Bearer <JWT>)", "unauthorized", _CHALLENGE
             )
         principal = self.verifier.verify(token.strip())
-        if self.required_scope not in principal.scopes:
-            raise HTTPError(403, f"token lacks the `{self.required_scope}` scope", "forbidden")
+        if principal.scopes.isdisjoint(self.any_of):
+            raise HTTPError(403, f"token lacks the {self.required_scope} scope", "forbidden")
         wait = self.limiter.acquire(principal.subject)
         if wait > 0:
             raise HTTPError(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.auth import ScopedBearer, TokenVerifier
@@ -26,8 +27,26 @@ from domains.core.settings import Settings, get_settings
 log = logging.getLogger("api.factory")
 
 
-def create_app(service: DomainService, settings: Settings | None = None) -> FastAPI:
-    """The domain's API. Settings are validated here, so production with default secrets never starts."""
+@dataclass(frozen=True)
+class RouteDeps:
+    """What a domain's own routes (beyond the shared ones) may depend on."""
+
+    settings: Settings
+    # Any token holding `predict` or `admin` (data reads); and `admin` only.
+    reader_scope: ScopedBearer
+    admin_scope: ScopedBearer
+
+
+def create_app(
+    service: DomainService,
+    settings: Settings | None = None,
+    extra_routes: Sequence[Callable[[RouteDeps], APIRouter]] = (),
+) -> FastAPI:
+    """The domain's API. Settings are validated here, so production with default secrets never starts.
+
+    `extra_routes` build a domain's own endpoints (banking's customers and AML alerts) with the same
+    auth, rate limits, error shape and request ids as the shared ones.
+    """
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     spec = service.spec
@@ -81,6 +100,13 @@ def create_app(service: DomainService, settings: Settings | None = None) -> Fast
     app.state.metrics = metrics
     app.state.settings = settings
     install_error_handlers(app, metrics.count_error)
+    deps = RouteDeps(
+        settings,
+        reader_scope=ScopedBearer(("predict", "admin"), verifier, limiter),
+        admin_scope=ScopedBearer("admin", verifier, limiter),
+    )
+    for build in extra_routes:
+        app.include_router(build(deps))
     app.include_router(
         build_router(
             service,

@@ -49,16 +49,23 @@ def check_batch(
     expectations: Sequence[Expectation],
     split: RowSplit,
     bronze_rows: int,
+    suite: str | None = None,
+    max_quarantine_share: float | None = None,
 ) -> QualityReport:
-    """Row accounting, the GX suite and the quarantine-share limit; stored in ops, raised on failure."""
+    """Row accounting, the GX suite and the quarantine-share limit; stored in ops, raised on failure.
+
+    A domain with several raw entities checks each under its own `suite` name; `max_quarantine_share`
+    overrides the spec's limit (e.g. for a delta of a dozen rows, where one bad row is no trend).
+    """
     name = ctx.spec.name
+    suite = suite or f"{name}_silver"
     quarantined = split.n_quarantined
     if len(silver) + quarantined != bronze_rows:  # the invariant the whole layer rests on
         raise AssertionError(f"bronze {bronze_rows} != silver {len(silver)} + quarantine {quarantined}")
     ctx.progress(f"{len(silver)} rows to silver, {quarantined} quarantined", rules=split.counts)
-    report = run_expectations(silver, f"{name}_silver", expectations)
+    report = run_expectations(silver, suite, expectations)
     share = quarantined / max(bronze_rows, 1)
-    limit = ctx.spec.quality.max_quarantine_share
+    limit = ctx.spec.quality.max_quarantine_share if max_quarantine_share is None else max_quarantine_share
     report.results.append(
         {
             "expectation": "max_quarantine_share",
@@ -69,11 +76,13 @@ def check_batch(
         }
     )
     report.success = all(r["success"] for r in report.results)
-    ctx.warehouse.delete_where(DQ_RESULTS, "domain = :d AND ds = :ds", {"d": name, "ds": ctx.ds})
+    ctx.warehouse.delete_where(
+        DQ_RESULTS, "domain = :d AND ds = :ds AND suite = :s", {"d": name, "ds": ctx.ds, "s": suite}
+    )
     ctx.warehouse.append(DQ_RESULTS, report_frame(report, name, ctx.ds, ctx.run_id))
     if not report.success:
         raise DataQualityError(
-            f"{name} ds={ctx.ds}: the batch failed its expectations, nothing was loaded: "
+            f"{name} ds={ctx.ds}: the batch failed its {suite} expectations, nothing was loaded: "
             f"{report.describe_failures()}"
         )
     return report
@@ -133,12 +142,18 @@ def transform_result(ctx: StageContext, names: Sequence[str]) -> dict[str, Any]:
 
 
 def load_partition(
-    ctx: StageContext, tables: Mapping[str, TableDef], silver: TableDef, quarantine: TableDef
+    ctx: StageContext,
+    tables: Mapping[str, TableDef],
+    silver: TableDef | Sequence[TableDef],
+    quarantine: TableDef,
+    details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Replace the date in every table with transform's files plus an audit row, in one transaction.
 
-    `tables` maps hand-off names to tables; afterwards silver + quarantine must equal bronze.
+    `tables` maps hand-off names to tables; afterwards silver (summed over the tables given, for a
+    domain with several raw entities) + quarantine must equal bronze.
     """
+    silvers = [silver] if isinstance(silver, TableDef) else list(silver)
     prev = transform_result(ctx, list(tables))
     # Arrow straight from transform's Parquet into binary COPY: no pandas round trip on the way.
     frames = {table: pq.read_table(prev["paths"][name]) for name, table in tables.items()}
@@ -149,12 +164,12 @@ def load_partition(
         run_id=ctx.run_id,
         source_checksum=prev["checksum"],
         rows_in=int(prev["bronze_rows"]),
-        rows_out=frames[silver].num_rows,
+        rows_out=sum(frames[t].num_rows for t in silvers),
         rows_quarantined=frames[quarantine].num_rows,
-        details={"tables": [t.name for t in frames]},
+        details={"tables": [t.name for t in frames], **(details or {})},
     )
     written = ctx.warehouse.replace_partition(ctx.ds, frames, extra=[(ops.AUDIT, audit)])
-    silver_n = ctx.warehouse.count(silver, ctx.ds)
+    silver_n = sum(ctx.warehouse.count(t, ctx.ds) for t in silvers)
     quarantine_n = ctx.warehouse.count(quarantine, ctx.ds)
     if silver_n + quarantine_n != int(prev["bronze_rows"]):
         raise AssertionError(

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from domains.core.errors import PermanentError
 from domains.core.logs import get_logger
@@ -58,6 +60,17 @@ def raw_columns(raw: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]
     """Each named raw column as text; a column the source lacks is all missing (and fails its rules)."""
     missing = pd.Series(pd.NA, index=raw.index, dtype="str")
     return {c: raw[c] if c in raw.columns else missing for c in names}
+
+
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
+    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    parsed = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, text, "0")), pa.float64())
+    return pd.Series(pc.if_else(ok, parsed, None).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def unparseable_rows(raw: pd.DataFrame) -> np.ndarray:

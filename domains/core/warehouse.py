@@ -273,6 +273,24 @@ class Warehouse:
         with self.engine.begin() as conn:
             return self._insert(conn, table, frame)
 
+    def execute_audited(
+        self, statements: Iterable[tuple[str, Mapping[str, Any]]], audit_table: TableDef, audit: pd.DataFrame
+    ) -> list[int]:
+        """Run `statements` and append the audit rows in ONE transaction (purges, erasures); returns the
+        number of rows each statement touched. A failure rolls back the changes and their audit alike."""
+        self.ensure(audit_table)
+        frame = conform(audit, audit_table).astype(object)
+        records = frame.where(frame.notna(), None).to_dict("records")
+        names = ", ".join(f'"{c}"' for c in audit_table.columns)
+        # Plain bound parameters: typed processors would refuse ISO date text that both backends accept.
+        marks = ", ".join(":" + c for c in audit_table.columns)
+        insert = sa.text(f'INSERT INTO "{audit_table.name}" ({names}) VALUES ({marks})')
+        with self.engine.begin() as conn:
+            counts = [int(conn.execute(sa.text(sql), dict(params)).rowcount) for sql, params in statements]
+            if records:
+                conn.execute(insert, [{k: _plain(v) for k, v in r.items()} for r in records])
+        return counts
+
     def delete_where(self, table: TableDef, where: str, params: Mapping[str, Any]) -> None:
         self.ensure(table)
         with self.engine.begin() as conn:
@@ -342,6 +360,15 @@ def conform(frame: pd.DataFrame, table: TableDef) -> pd.DataFrame:
             except (ValueError, TypeError) as exc:
                 raise WarehouseError(f"{table.name}.{name}: non-numeric values: {exc}") from exc
     return frame
+
+
+def _plain(value: Any) -> Any:
+    """A driver-ready Python value (no pandas scalars)."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _is_stringy(s: pd.Series) -> bool:

@@ -19,6 +19,7 @@ from domains.core.quality import (
     raw_columns,
     repeats_among_valid,
     split_rows,
+    to_number,
     unparseable_rows,
 )
 from domains.fraud import features
@@ -49,20 +50,6 @@ def extract(ctx: StageContext) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- transform
-_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
-
-
-def to_number(values: pd.Series) -> pd.Series:
-    """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
-    parsed = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, text, "0")), pa.float64())
-    return pd.Series(pc.if_else(ok, parsed, None).to_numpy(zero_copy_only=False), index=values.index)
-
-
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed columns and, per rule in priority order, the mask of rows breaking it."""
     s = raw_columns(raw, RAW_COLUMNS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from domains.core.rolling import window_stats
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -14,22 +16,6 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
     dphi, dlmb = p2 - p1, np.radians(lon2 - lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
-def window_stats(
-    card: np.ndarray, t_seconds: np.ndarray, amount: np.ndarray, window_seconds: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Count and amount per card over (t - window, t], including the row itself.
-
-    Input must be sorted by (card, t). Cards are spaced far apart on one key axis so a single
-    searchsorted finds every row's window start without crossing into another card.
-    """
-    span = int(t_seconds.max() - t_seconds.min()) + window_seconds + 1 if len(t_seconds) else 1
-    key = card.astype(np.int64) * span + (t_seconds - (t_seconds.min() if len(t_seconds) else 0))
-    start = np.searchsorted(key, key - window_seconds, side="right")
-    idx = np.arange(len(key))
-    csum = np.concatenate([[0.0], np.cumsum(amount)])
-    return (idx - start + 1).astype(np.int64), csum[idx + 1] - csum[start]
 
 
 def amount_zscore(amt: np.ndarray, prior_n: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:

@@ -23,7 +23,9 @@ def auth(scope: str = "predict admin", **kwargs: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(scope, **kwargs)}"}
 
 
-def _client_factory(service: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+def _client_factory(
+    service: Any, monkeypatch: pytest.MonkeyPatch, extra_routes: tuple[Any, ...] = ()
+) -> Callable[..., Any]:
     from api.factory import create_app
     from domains.core.settings import Settings
 
@@ -34,7 +36,7 @@ def _client_factory(service: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[.
     def open_client(**env: str) -> Iterator[TestClient]:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        app = create_app(service, Settings())
+        app = create_app(service, Settings(), extra_routes=extra_routes)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 
@@ -103,4 +105,14 @@ def financial_client(financial_env: dict[str, Any], monkeypatch: pytest.MonkeyPa
     from domains.financial.serving import SERVICE
 
     with _client_factory(SERVICE, monkeypatch)() as client:
+        yield client
+
+
+@pytest.fixture
+def banking_client(banking_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The banking app exactly as `api.banking` assembles it: shared routes plus the data endpoints."""
+    from api.banking import data_routes
+    from domains.banking.serving import SERVICE
+
+    with _client_factory(SERVICE, monkeypatch, (data_routes,))() as client:
         yield client
