@@ -1,4 +1,5 @@
-"""`python -m bench`: fraud ETL into PostgreSQL vs raw COPY, API speed (fraud, restaurant), DAG parse time."""
+"""`python -m bench`: fraud and banking ETL into PostgreSQL (fraud vs raw COPY), API speed (fraud,
+restaurant), DAG parse time."""
 
 from __future__ import annotations
 
@@ -178,8 +179,8 @@ def bench_dag_parse() -> dict[str, Any]:
     }
 
 
-SECTIONS = ("etl", "api", "restaurant_api", "dag_parse")
-SECTION_KEYS = ("fraud_etl", "fraud_api", "restaurant_api", "dag_parse")
+SECTIONS = ("etl", "banking_etl", "api", "restaurant_api", "dag_parse")
+SECTION_KEYS = ("fraud_etl", "banking_etl", "fraud_api", "restaurant_api", "dag_parse")
 
 
 def main() -> int:
@@ -201,6 +202,13 @@ def main() -> int:
     if "etl" in only:
         print(f"fraud ETL into PostgreSQL, {args.rows} rows, {args.repeats} repeats ...", flush=True)
         results["fraud_etl"] = bench_etl(args.database_url, args.rows, args.repeats)
+    if "banking_etl" in only:
+        from bench.banking import bench_banking_etl
+
+        print(
+            f"banking ETL into PostgreSQL, {args.rows} transactions, {args.repeats} repeats ...", flush=True
+        )
+        results["banking_etl"] = bench_banking_etl(args.database_url, args.rows, args.repeats)
     if "api" in only:
         from bench.api import bench_api
 

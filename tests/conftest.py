@@ -70,6 +70,12 @@ def platform_env(base: Path, warehouse_url: str | None = None, rows_per_day: int
         "FINANCIAL_TICKERS": "8",
         "FINANCIAL_SOURCE": "synthetic",
         "FINANCIAL_API_URL": "http://127.0.0.1:9",
+        # 20k transactions a day (a sixth of the default) and 1,500 loan applications: three days give
+        # the credit model 4,500 applications and the AML rules a 24-hour history.
+        "BANKING_ROWS_PER_DAY": "20000",
+        "BANKING_APPLICATIONS_PER_DAY": "1500",
+        "BANKING_SOURCE": "synthetic",
+        "BANKING_API_URL": "http://127.0.0.1:9",
     }
 
 
@@ -271,3 +277,15 @@ def trained_financial(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
 @pytest.fixture
 def financial_env(trained_financial: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return _use(trained_financial, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def trained_banking(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two days of the society's data as history (the first loads the customer book), then the full
+    pipeline on the third."""
+    return _trained(tmp_path_factory, "banking", 2)
+
+
+@pytest.fixture
+def banking_env(trained_banking: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return _use(trained_banking, monkeypatch)
