@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from domains.banking.settings import BankingSettings
-from domains.core.rolling import window_stats
+from domains.core import rolling
 
 RULES: dict[str, str] = {  # rule -> severity
     "structuring": "high",
@@ -57,39 +57,58 @@ class Thresholds:
         )
 
 
-def features(current: pd.DataFrame, history: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
-    """Rolling per-account features for each row of `current` (history: earlier rows, e.g. yesterday's).
+def window_features(
+    account: np.ndarray,
+    t_seconds: np.ndarray,
+    gbp: np.ndarray,
+    debit: np.ndarray,
+    cash_in: np.ndarray,
+    n_history: int,
+    th: Thresholds,
+) -> dict[str, np.ndarray]:
+    """Rolling per-account features of the rows after the first `n_history` (earlier rows, e.g.
+    yesterday's, only open the windows). Arrays are aligned; `account` holds integer account codes.
 
-    Both frames need account_id, ts, amount_gbp, direction, channel. Windows end at, and include, the
-    transaction itself; rows in the same second count in arrival order.
+    Windows end at, and include, the transaction itself; rows in the same second count in input order.
     """
-    cols = HISTORY_COLUMNS
-    both = pd.concat([history[cols], current[cols]], ignore_index=True)
-    n_hist = len(history)
-    acct = pd.factorize(both["account_id"])[0].astype(np.int64)
-    t = both["ts"].to_numpy().astype("datetime64[s]").astype(np.int64)
-    order = np.lexsort((np.arange(len(t)), t, acct))
-    a, ts = acct[order], t[order]
-    gbp = both["amount_gbp"].to_numpy(dtype=float)[order]
-    debit = (both["direction"].to_numpy() == "debit")[order]
-    cash_in = ((both["channel"].to_numpy() == "cash") & (both["direction"].to_numpy() == "credit"))[order]
-    near = cash_in & (gbp >= th.cash_threshold * (1 - th.structuring_band)) & (gbp < th.cash_threshold)
-    count_5m, _ = window_stats(a, ts, np.ones(len(a)), 300)
-    _, debit_24h = window_stats(a, ts, np.where(debit, gbp, 0.0), 86_400)
-    _, credit_24h = window_stats(a, ts, np.where(debit, 0.0, gbp), 86_400)
-    _, near_24h = window_stats(a, ts, near.astype(float), 86_400)
+    key = rolling.group_time_key(account, t_seconds, 86_400)
+    order = np.argsort(key, kind="stable")  # ties keep input order: history first, then arrival
+    key, amount, is_debit = key[order], gbp[order], debit[order]
+    near = (
+        cash_in[order]
+        & (amount >= th.cash_threshold * (1 - th.structuring_band))
+        & (amount < th.cash_threshold)
+    )
+    day = rolling.window_starts(key, 86_400)
+    count_5m = rolling.window_count(rolling.window_starts(key, 300))
+    debit_24h = rolling.window_sum(day, np.where(is_debit, amount, 0.0))
+    credit_24h = rolling.window_sum(day, np.where(is_debit, 0.0, amount))
+    near_24h = rolling.window_sum(day, near)
     back = np.empty(len(order), dtype=np.int64)
     back[order] = np.arange(len(order))
-    mine = back[n_hist:]  # positions of the current rows in sorted order
-    return pd.DataFrame(
-        {
-            "tx_count_5m": count_5m[mine].astype(np.int64),
-            "debit_gbp_24h": np.round(debit_24h[mine], 2),
-            "credit_gbp_24h": np.round(credit_24h[mine], 2),
-            "cash_near_threshold_24h": np.rint(near_24h[mine]).astype(np.int64),
-        },
-        index=current.index,
+    mine = back[n_history:]  # where the current rows went in sorted order
+    return {
+        "tx_count_5m": count_5m[mine].astype(np.int64),
+        "debit_gbp_24h": np.round(debit_24h[mine], 2),
+        "credit_gbp_24h": np.round(credit_24h[mine], 2),
+        "cash_near_threshold_24h": np.rint(near_24h[mine]).astype(np.int64),
+    }
+
+
+def features(current: pd.DataFrame, history: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    """window_features for frames with account_id, ts, amount_gbp, direction, channel (history first)."""
+    both = pd.concat([history[HISTORY_COLUMNS], current[HISTORY_COLUMNS]], ignore_index=True)
+    debit = both["direction"].to_numpy() == "debit"
+    out = window_features(
+        pd.factorize(both["account_id"])[0].astype(np.int64),
+        both["ts"].to_numpy().astype("datetime64[s]").astype(np.int64),
+        both["amount_gbp"].to_numpy(dtype=float),
+        debit,
+        (both["channel"].to_numpy() == "cash") & ~debit,
+        len(history),
+        th,
     )
+    return pd.DataFrame(out, index=current.index)
 
 
 def rule_hits(tx: pd.DataFrame, th: Thresholds) -> dict[str, np.ndarray]:

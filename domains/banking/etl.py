@@ -9,15 +9,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from domains.banking import aml, compliance, fx, source, validators
+from domains.banking import aml, compliance, source, transactions, validators
 from domains.banking.features import loan_features
 from domains.banking.schema import (
     ACCOUNTS,
     ALERTS,
-    CHANNELS,
     CUSTOMERS,
-    DIRECTIONS,
     EMPLOYMENT_LENGTHS,
     ENTITIES,
     GOLD_CHANNEL,
@@ -52,7 +51,6 @@ from domains.core.quality import (
 
 # Transactions are the main extract (bronze/); each other entity has its own bronze folder.
 LAYERS = {e: "bronze" if e == "transactions" else f"bronze_{e}" for e in ENTITIES}
-LATE_DAYS = 3  # transactions up to three days late are accepted (weekend clearing), older ones are stale
 SMALL_BATCH = 500  # below this many rows a quarantine share is noise, not a broken feed
 SMALL_BATCH_MAX_SHARE = 0.5
 POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
@@ -222,60 +220,6 @@ def check_accounts(
     return typed, failures
 
 
-def check_transactions(
-    raw: pd.DataFrame, ds: str, account_owner: pd.Series
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """`account_owner` maps every known account id to its customer id (referential integrity)."""
-    s = raw_columns(raw, RAW_COLUMNS["transactions"])
-    ts = pd.to_datetime(_text(s["timestamp"]), format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    day = pd.Timestamp(ds)
-    amount = to_number(s["amount"])
-    currency = _text(s["currency"])
-    cp_sort, cp_iban = s["counterparty_sort_code"], validators.normalise_iban(s["counterparty_iban"])
-    has_sort, has_iban = _present(cp_sort), _present(s["counterparty_iban"])
-    iso = validators.currency_valid(currency)
-    country = _text(s["counterparty_country"]).str.upper()
-    failures = {
-        "unparseable_row": unparseable_rows(raw),
-        "missing_required_field": missing_any(s, REQUIRED["transactions"]),
-        "invalid_timestamp": ts.isna().to_numpy(),
-        "future_timestamp": (ts >= day + pd.Timedelta(days=1)).fillna(False).to_numpy(bool),
-        "stale_timestamp": (ts < day - pd.Timedelta(days=LATE_DAYS)).fillna(False).to_numpy(bool),
-        "amount_not_numeric": amount.isna().to_numpy(),
-        "amount_out_of_range": ~amount.between(0.01, 5_000_000).to_numpy(bool),
-        "unknown_currency": ~iso,
-        "no_reference_rate": iso & ~_isin(currency, fx.GBP_PER_UNIT),
-        "invalid_direction": ~_isin(_text(s["direction"]), DIRECTIONS),
-        "unknown_channel": ~_isin(_text(s["channel"]), CHANNELS),
-        "invalid_counterparty_sort_code": has_sort & ~validators.sort_code_valid(cp_sort),
-        "invalid_counterparty_iban": has_iban & ~validators.iban_checksum_valid(cp_iban),
-        "counterparty_iban_mismatch": has_sort
-        & has_iban
-        & ~validators.gb_iban_matches(cp_iban, cp_sort, None, None),
-        "invalid_country": _present(s["counterparty_country"])
-        & ~country.str.fullmatch("[A-Z]{2}").fillna(False).to_numpy(bool),
-        "unknown_account": ~_isin(_text(s["account_id"]), account_owner.index),
-    }
-    failures["duplicate_transaction_id"] = repeats_among_valid(failures, _text(s["transaction_id"]))
-    typed = pd.DataFrame(
-        {
-            "transaction_id": _text(s["transaction_id"]),
-            "account_id": _text(s["account_id"]),
-            "ts": ts,
-            "amount": amount,
-            "currency": currency,
-            "direction": _text(s["direction"]),
-            "channel": _text(s["channel"]),
-            "counterparty_sort_code": _text(cp_sort),
-            "counterparty_iban": cp_iban,
-            "counterparty_country": country,
-            "merchant_category": _text(s["merchant_category"]),
-            "description": _text(s["description"]),
-        }
-    )
-    return typed, failures
-
-
 _LOAN_RANGES = {  # column -> (rule, low, high)
     "annual_income": ("invalid_annual_income", 1.0, 10_000_000),
     "loan_amount": ("invalid_loan_amount", 500, 40_000),
@@ -360,48 +304,25 @@ def _history(ctx: StageContext) -> pd.DataFrame:
 
 
 def _quarantine(
-    raw: pd.DataFrame, split: RowSplit, entity: str, ctx: StageContext, checksum: str
+    raw: pa.Table, split: RowSplit, entity: str, ctx: StageContext, checksum: str
 ) -> pd.DataFrame:
-    q = quarantine_frame(raw, split, ctx.ds, ctx.run_id, checksum)
+    """The entity's rejected rows as they arrived; only those rows leave Arrow."""
+    bad = np.flatnonzero(~split.valid)
+    rows = RowSplit(
+        np.zeros(len(bad), dtype=bool),
+        split.rule.iloc[bad].reset_index(drop=True),
+        split.failed_rules.iloc[bad].reset_index(drop=True),
+    )
+    q = quarantine_frame(
+        raw.take(pa.array(bad, type=pa.int64())).to_pandas(), rows, ctx.ds, ctx.run_id, checksum
+    )
+    q["row_number"] = bad.astype("int64")
     # One quarantine table for four entities: the rule names which entity the row came from.
     q["rule"] = entity + "." + q["rule"].astype(str)
     q["failed_rules"] = (
         q["failed_rules"].astype(str).str.split(",").map(lambda rs: ",".join(f"{entity}.{r}" for r in rs))
     )
     return q
-
-
-def build_transactions(
-    typed: pd.DataFrame,
-    valid: np.ndarray,
-    owner: pd.Series,
-    history: pd.DataFrame,
-    th: aml.Thresholds,
-    ds: str,
-    checksum: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean transactions with their AML features and rules fired, and the day's alerts."""
-    rows = np.flatnonzero(valid)
-    # Owners as integer codes in customer-id order: sorting by them sorts by customer id.
-    owner_codes, customers = pd.factorize(owner.to_numpy(dtype=object), sort=True)
-    code = owner_codes[owner.index.get_indexer(typed["account_id"].to_numpy()[rows])]
-    # Rows in customer order, taken in one pass: the customer_id index (the API's lookup) is then
-    # filled page by page at COPY time instead of at random, which halves the load.
-    order = np.lexsort((typed["ts"].to_numpy()[rows], code))
-    t = typed.take(rows[order]).reset_index(drop=True)
-    customer = np.asarray(customers, dtype=object)[code[order]]
-    iban_country = t["counterparty_iban"].str.slice(0, 2)
-    t = t.assign(
-        ds=ds,
-        customer_id=customer,
-        amount_gbp=np.round(fx.to_gbp(t["amount"].to_numpy(), t["currency"]), 2),
-        high_risk_country=_isin(t["counterparty_country"], th.high_risk) | _isin(iban_country, th.high_risk),
-        source_checksum=checksum,
-    )
-    t = pd.concat([t, aml.features(t, history, th)], axis=1)
-    hits = aml.rule_hits(t, th)
-    t["aml_rules"] = aml.rules_fired(hits)
-    return t[list(TRANSACTIONS.columns)], aml.alerts(t, hits, ds, th)
 
 
 def build_gold(
@@ -449,22 +370,26 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     master = pool.submit(_master_data, ctx)
     history = pool.submit(_history, ctx)
     pool.shutdown(wait=False)
-    raw = {e: read_bronze(p).to_pandas() for e, p in parts.items()}
+    raw = {e: read_bronze(p) for e, p in parts.items()}
+    frames = {e: raw[e].to_pandas() for e in ENTITIES if e != "transactions"}  # small: pandas is fine
     known_customers, owner = master.result()
     typed, failures, splits = {}, {}, {}
 
     def check(entity: str, result: tuple[pd.DataFrame, dict[str, np.ndarray]]) -> None:
         typed[entity], failures[entity] = result
-        splits[entity] = split_rows(len(raw[entity]), failures[entity])
+        splits[entity] = split_rows(raw[entity].num_rows, failures[entity])
 
-    check("customers", check_customers(raw["customers"], ctx.ds))
+    check("customers", check_customers(frames["customers"], ctx.ds))
     today_customers = typed["customers"].loc[splits["customers"].valid, "customer_id"]
     known_customers = known_customers.append(pd.Index(today_customers))
-    check("accounts", check_accounts(raw["accounts"], ctx.ds, known_customers, bank.bank_code))
+    check("accounts", check_accounts(frames["accounts"], ctx.ds, known_customers, bank.bank_code))
     new_accounts = typed["accounts"].loc[splits["accounts"].valid].set_index("account_id")["customer_id"]
     owner = pd.concat([owner[~owner.index.isin(new_accounts.index)], new_accounts])
-    check("transactions", check_transactions(raw["transactions"], ctx.ds, owner))
-    check("loans", check_loans(raw["loans"], ctx.ds, known_customers))
+    check(
+        "transactions",
+        transactions.check(raw["transactions"], ctx.ds, pa.array(owner.index, type=pa.string())),
+    )
+    check("loans", check_loans(frames["loans"], ctx.ds, known_customers))
 
     silver = _silver_frames(typed, splits, parts, owner, history.result(), th, ctx.ds)
     tx, alerts = silver.pop("alerts")
@@ -473,7 +398,7 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     )
     reports = {}
     for entity in ENTITIES:
-        n = len(raw[entity])
+        n = raw[entity].num_rows
         reports[entity] = etl.check_batch(
             ctx,
             silver[entity],
@@ -484,9 +409,9 @@ def transform(ctx: StageContext) -> dict[str, Any]:
             max_quarantine_share=None if n >= SMALL_BATCH else SMALL_BATCH_MAX_SHARE,
         )
     daily, by_channel = build_gold(tx, alerts, ctx.ds, splits["transactions"].n_quarantined)
-    dq = pd.concat([dq_scores(e, len(raw[e]), failures[e], ctx.ds) for e in ENTITIES], ignore_index=True)
+    dq = pd.concat([dq_scores(e, raw[e].num_rows, failures[e], ctx.ds) for e in ENTITIES], ignore_index=True)
     entities = {
-        e: {"bronze": len(raw[e]), "silver": len(silver[e]), "quarantined": splits[e].n_quarantined}
+        e: {"bronze": raw[e].num_rows, "silver": len(silver[e]), "quarantined": splits[e].n_quarantined}
         for e in ENTITIES
     }
     ctx.progress("banking transform", entities=entities, alerts=len(alerts))
@@ -541,7 +466,7 @@ def _silver_frames(
     )
     loans["default"] = loans["default"].astype("int64")
     loans["delinq_2yrs"] = loans["delinq_2yrs"].fillna(0).astype("int64")
-    tx, alerts = build_transactions(
+    tx, alerts = transactions.build(
         typed["transactions"],
         splits["transactions"].valid,
         owner,

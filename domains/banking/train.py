@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from domains.banking.schema import FEATURES, LOANS
 from domains.core import etl
 from domains.core.pipeline import StageContext
-from domains.core.risk_training import Baseline, RiskProblem, fit_logistic, train_risk_model
+from domains.core.risk_training import RiskProblem, logistic_baseline, train_risk_model
 
 GROUPS = ("home_ownership", "term")
 # More past delinquencies, or a larger loan for the same income, never lowers the risk: reasons a
@@ -20,13 +19,7 @@ MONOTONE = {"delinq_2yrs": 1, "loan_to_income": 1}
 MIN_APPLICATIONS = 2000
 
 
-def score_logistic(model: Any, frame: pd.DataFrame) -> np.ndarray:
-    return model.predict_proba(frame[list(FEATURES)].to_numpy(dtype=float))[:, 1]
-
-
-LOGISTIC = Baseline(
-    "logistic_regression", lambda train, y: fit_logistic(train[list(FEATURES)], y), score_logistic
-)
+LOGISTIC = logistic_baseline(FEATURES)
 
 
 def training_rows(ctx: StageContext) -> pd.DataFrame:

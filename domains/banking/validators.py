@@ -60,9 +60,12 @@ def account_number_valid(values: pd.Series) -> np.ndarray:
     return _full(values, ACCOUNT_NUMBER)
 
 
-def currency_valid(values: pd.Series) -> np.ndarray:
+def currency_valid(values: pd.Series | pa.Array) -> np.ndarray:
     """An active ISO 4217 code, upper case as the standard writes it."""
-    text = pa.array(_text(values), type=pa.string(), from_pandas=True)
+    if isinstance(values, pa.Array):
+        text = pc.utf8_trim_whitespace(values)
+    else:
+        text = pa.array(_text(values), type=pa.string(), from_pandas=True)
     return pc.fill_null(pc.is_in(text, value_set=_ISO_4217), False).to_numpy(zero_copy_only=False)
 
 
@@ -71,8 +74,12 @@ def normalise_iban(values: pd.Series) -> pd.Series:
     return pd.Series(_arrow_iban(values).to_pandas(), index=values.index, dtype="str")
 
 
-def _arrow_iban(values: pd.Series) -> pa.Array:
-    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+def _arrow_iban(values: pd.Series | pa.Array) -> pa.Array:
+    text = (
+        values
+        if isinstance(values, pa.Array)
+        else pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    )
     if isinstance(text, pa.ChunkedArray):  # Arrow-backed columns (read from CSV/Parquet) come chunked
         text = text.combine_chunks()
     return pc.utf8_upper(pc.replace_substring(text, " ", ""))
@@ -89,7 +96,7 @@ def _structure(iban: pa.Array) -> np.ndarray:
     return pc.and_(shape, right_length).to_numpy(zero_copy_only=False)
 
 
-def iban_structure_valid(values: pd.Series) -> np.ndarray:
+def iban_structure_valid(values: pd.Series | pa.Array) -> np.ndarray:
     """Country code, two check digits, alphanumeric BBAN, and the length that country uses."""
     return _structure(_arrow_iban(values))
 
@@ -101,7 +108,7 @@ _VALUE[48:58], _SCALE[48:58] = np.arange(10), 10
 _VALUE[65:91], _SCALE[65:91] = np.arange(10, 36), 100
 
 
-def iban_checksum_valid(values: pd.Series) -> np.ndarray:
+def iban_checksum_valid(values: pd.Series | pa.Array) -> np.ndarray:
     """ISO 13616 MOD-97-10: move the first four characters to the end, letters to 10..35, mod 97 == 1.
 
     Runs column-wise over a fixed-width byte matrix: 34 vector steps, whatever the row count. Rows

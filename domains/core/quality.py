@@ -62,13 +62,13 @@ def raw_columns(raw: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]
     return {c: raw[c] if c in raw.columns else missing for c in names}
 
 
-_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
 def to_number(values: pd.Series) -> pd.Series:
     """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
     text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    ok = pc.fill_null(pc.match_substring_regex(text, NUMBER_PATTERN), False)
     parsed = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, text, "0")), pa.float64())
     return pd.Series(pc.if_else(ok, parsed, None).to_numpy(zero_copy_only=False), index=values.index)
 

@@ -91,6 +91,16 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> Any:
     return model.fit(x.to_numpy(dtype=float), y)
 
 
+def logistic_baseline(features: Sequence[str]) -> Baseline:
+    """Logistic regression on the model's own features: the baseline a risk model must beat."""
+    columns = list(features)
+
+    def score(model: Any, frame: pd.DataFrame) -> np.ndarray:
+        return model.predict_proba(frame[columns].to_numpy(dtype=float))[:, 1]
+
+    return Baseline(LOGISTIC_REGRESSION, lambda train, y: fit_logistic(train[columns], y), score)
+
+
 def group_metrics(
     frame: pd.DataFrame, y: np.ndarray, p: np.ndarray, columns: Sequence[str], min_rows: int
 ) -> dict[str, Any]:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from domains.core import etl
 from domains.core.pipeline import StageContext
-from domains.core.risk_training import (
-    Baseline,
-    RiskProblem,
-    fit_logistic,
-    train_risk_model,
-)
+from domains.core.risk_training import RiskProblem, logistic_baseline, train_risk_model
 from domains.hr.schema import FEATURES, SILVER
 
 GROUPS = ("gender", "age_band", "department")
@@ -23,13 +17,7 @@ GROUPS = ("gender", "age_band", "department")
 MONOTONE = {"over_time_yes": 1, "comment_sentiment": -1}
 
 
-def score_logistic(model: Any, frame: pd.DataFrame) -> np.ndarray:
-    return model.predict_proba(frame[list(FEATURES)].to_numpy(dtype=float))[:, 1]
-
-
-LOGISTIC = Baseline(
-    "logistic_regression", lambda train, y: fit_logistic(train[list(FEATURES)], y), score_logistic
-)
+LOGISTIC = logistic_baseline(FEATURES)
 
 
 def training_rows(ctx: StageContext) -> pd.DataFrame:
