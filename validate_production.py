@@ -1,6 +1,6 @@
-"""Release readiness per domain: real checks of DAG, champion, data, API, tests and secrets.
+"""Release readiness per domain: real checks of DAG, champion, data, API, tests, secrets and deployment.
 
-python validate_production.py [--domain NAME] [--json] [--report PATH]
+python validate_production.py [--domain NAME] [--json] [--report PATH] [--compose PATH]
 Exit 0 only when every checked domain is ready; otherwise 1, naming each failed check.
 """
 
@@ -41,6 +41,7 @@ WEIGHTS = {
     "api": 15,
     "tests": 5,
     "secrets": 5,
+    "deployment": 5,
 }
 MIN_TESTS = 5
 
@@ -92,8 +93,9 @@ class DomainReport:
 class Context:
     """Things several checks share, computed once: settings, the parsed DAG folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, compose: Path | None = None) -> None:
         self._dagbag: Any = None
+        self.compose = compose or ROOT / "docker-compose.yml"
 
     @property
     def settings(self) -> Any:
@@ -252,6 +254,15 @@ def check_secrets(spec: DomainSpec, ctx: Context) -> tuple[bool, str]:
     return True, "API_JWT_SECRET and PSEUDONYM_SECRET are set and not defaults"
 
 
+def check_deployment(spec: DomainSpec, ctx: Context) -> tuple[bool, str]:
+    from domains.core.deployment import api_service_name, deployment_problems
+
+    problems = deployment_problems(ROOT, ctx.compose, [spec])
+    if problems:
+        return False, "; ".join(problems)
+    return True, f"images, `{api_service_name(spec)}` on {spec.api_port} in {ctx.compose.name}, CI workflow"
+
+
 CHECKS: dict[str, Callable[[DomainSpec, Context], tuple[bool, str]]] = {
     "dag": check_dag,
     "champion": check_champion,
@@ -261,6 +272,7 @@ CHECKS: dict[str, Callable[[DomainSpec, Context], tuple[bool, str]]] = {
     "api": check_api,
     "tests": check_tests,
     "secrets": check_secrets,
+    "deployment": check_deployment,
 }
 
 
@@ -320,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domain", choices=sorted(DOMAINS), help="check one domain (default: all seven)")
     parser.add_argument("--json", action="store_true", help="print the JSON report only")
     parser.add_argument("--report", type=Path, default=ROOT / "var" / "reports" / "readiness.json")
+    parser.add_argument(
+        "--compose",
+        type=Path,
+        default=ROOT / "docker-compose.yml",
+        help="compose file the deployment check reads",
+    )
     args = parser.parse_args(argv)
 
     def progress(msg: str) -> None:
@@ -328,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
     specs = [DOMAINS[args.domain]] if args.domain else list(DOMAINS.values())
     started = time.perf_counter()
-    ctx = Context()
+    ctx = Context(args.compose)
     with _stdout_to_stderr():
         reports = [check_domain(spec, ctx, progress) for spec in specs]
     document = {

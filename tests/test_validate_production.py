@@ -94,3 +94,19 @@ def test_default_secrets_fail_the_secrets_check(trained_fraud: dict, tmp_path: P
     [fraud] = doc["domains"]
     assert code == 1 and fraud["failed"] == ["secrets"]
     assert "API_JWT_SECRET" in next(c["detail"] for c in fraud["checks"] if c["name"] == "secrets")
+
+
+def test_a_domain_whose_api_service_is_removed_from_compose_is_not_ready(
+    trained_fraud: dict, tmp_path: Path
+) -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    del compose["services"]["api-fraud"]
+    (tmp_path / "docker-compose.yml").write_text(yaml.safe_dump(compose))
+    env = {**trained_fraud["env"], **STRONG}
+    args = ("--domain", "fraud", "--compose", str(tmp_path / "docker-compose.yml"))
+    code, doc, _ = run_validator(env, *args, report=tmp_path / "r.json")
+    [fraud] = doc["domains"]
+    assert code == 1 and fraud["failed"] == ["deployment"]
+    assert "no `api-fraud` service" in next(c["detail"] for c in fraud["checks"] if c["name"] == "deployment")
