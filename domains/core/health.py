@@ -11,6 +11,7 @@ import httpx
 from domains.core import model_store
 from domains.core.errors import PermanentError
 from domains.core.pipeline import StageContext
+from domains.core.spec import DomainSpec
 from domains.core.tokens import mint_token
 
 
@@ -23,7 +24,12 @@ class NoChampionError(PermanentError):
 
 
 def api_base_url(ctx: StageContext) -> str:
-    return os.environ.get(f"{ctx.spec.name.upper()}_API_URL", f"http://127.0.0.1:{ctx.spec.api_port}")
+    return spec_api_url(ctx.spec)
+
+
+def spec_api_url(spec: DomainSpec) -> str:
+    """Where a domain's API answers: `<DOMAIN>_API_URL`, else its port on this host."""
+    return os.environ.get(f"{spec.name.upper()}_API_URL", f"http://127.0.0.1:{spec.api_port}")
 
 
 def health_check(

@@ -95,6 +95,31 @@ TASK_RESOURCES = TableDef(
     indexes=(("domain", "ds"),),
 )
 
+# Written by the Airflow listener (plugins/task_listener.py): every task instance however it ended,
+# Airflow-level states (skipped, failed before our code ran) included.
+TASK_RUNS = TableDef(
+    "ops_task_runs",
+    {
+        "ds": "date",
+        "dag_id": "str",
+        "task_id": "str",
+        "run_id": "str",
+        "try_number": "int",
+        "map_index": "int",
+        "state": "str",
+        "started_at": "datetime",
+        "ended_at": "datetime",
+        "duration_seconds": "float",
+        "cpu_seconds": "float",
+        "peak_rss_mb": "float",
+        "hostname": "str",
+        "error": "str",
+        "recorded_at": "datetime",
+    },
+    partition_key=None,
+    indexes=(("dag_id", "ds"),),
+)
+
 # One row per identifier kind found per place, plus one "scan" row per scan (hits = total found):
 # a scan that found nothing still leaves its row, so "was it scanned?" has an answer.
 PRIVACY_SCANS = TableDef(
@@ -115,7 +140,7 @@ PRIVACY_SCANS = TableDef(
     indexes=(("domain", "ds"),),
 )
 
-OPS_TABLES = (AUDIT, LINEAGE, MODEL_METRICS, DRIFT, TASK_RESOURCES, PRIVACY_SCANS)
+OPS_TABLES = (AUDIT, LINEAGE, MODEL_METRICS, DRIFT, TASK_RESOURCES, TASK_RUNS, PRIVACY_SCANS)
 
 
 def utcnow() -> pd.Timestamp:

@@ -7,8 +7,9 @@ import pytest
 
 from domains.banking.etl import LOADED
 from domains.banking.schema import ALERTS, GOLD_ACCOUNT_ANOMALY, GOLD_AML_VOLUME, GOLD_CREDIT
-from domains.core import promotion
+from domains.core import ops, promotion
 from domains.core.pipeline import make_context, run_pipeline
+from domains.core.spec import STAGES
 from tests.conftest import run_dag
 
 pytestmark = pytest.mark.airflow
@@ -31,7 +32,13 @@ def test_dag_succeeds_and_reruns_identically(pipeline_env) -> None:
     assert promotion.current_champion(make_context("banking", DAY)) is not None
     wh = make_context("banking", DAY).warehouse
     assert wh.count(ALERTS, DAY) == counts[ALERTS.name]
+    # The task listener recorded every task instance of the run with its duration and resources.
+    runs = wh.read_table(ops.TASK_RUNS, where="dag_id = 'banking_pipeline' AND ds = :d", params={"d": DAY})
+    assert sorted(runs["task_id"]) == sorted(STAGES) and set(runs["state"]) == {"success"}
+    assert (runs["duration_seconds"] > 0).all() and (runs["ended_at"] >= runs["started_at"]).all()
+    assert (runs["peak_rss_mb"] > 0).all()
 
     second = run_dag("banking_pipeline", DAY)
     assert second.state == "success"
     assert _counts() == counts
+    assert wh.count(ops.TASK_RUNS) == 2 * len(STAGES)
