@@ -156,3 +156,30 @@ def test_a_missing_api_service_is_named(compose: dict, tmp_path: Path) -> None:
     (tmp_path / "docker-compose.yml").write_text(yaml.safe_dump(broken))
     problems = deployment.deployment_problems(ROOT, tmp_path / "docker-compose.yml", DOMAINS.values())
     assert problems == ["docker-compose.yml has no `api-hr` service"]
+
+
+THIRD_PARTY_ENV = re.compile(r"^(AIRFLOW__|POSTGRES_|GF_|DUMB_INIT_)")
+
+
+def test_every_service_variable_of_ours_is_documented(compose: dict[str, Any]) -> None:
+    """Variables the project reads (not the Airflow/PostgreSQL/Grafana images' own) are in .env.example."""
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+    ours = {
+        key
+        for service in compose["services"].values()
+        for key in (service.get("environment") or {})
+        if not THIRD_PARTY_ENV.match(key)
+    }
+    assert ours <= documented, ours - documented
+
+
+def test_the_configuration_reference_lists_every_setting() -> None:
+    from domains.banking.settings import BankingSettings
+    from domains.core.settings import Settings, SourceSettings
+
+    readme = (ROOT / "README.md").read_text()
+    names = [f.upper() for f in Settings.model_fields]
+    names += [f"<DOMAIN>_{f.upper()}" for f in SourceSettings.model_fields]
+    names += [f"BANKING_{f.upper()}" for f in BankingSettings.model_fields if not f.startswith("aml_")]
+    missing = [n for n in names if f"`{n}`" not in readme]
+    assert missing == [], missing
