@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -112,8 +112,10 @@ def has_champion(domain: str) -> bool:
     return model_store.get_alias(get_settings(), name, model_store.CHAMPION) is not None
 
 
-def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> None:
-    from domains.core.registry import get_spec
+def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> dict[str, str]:
+    """Give every domain its history and a first DAG run; returns the domains that ended without a
+    champion, with why. One domain's failure (a broken source, a challenger the gate rejected) does not
+    stop the others: the platform still comes up, and that API says it has no model."""
 
     python = sys.executable
     if not (AIRFLOW_HOME / "airflow.db").exists():
@@ -126,43 +128,55 @@ def bootstrap(domains: list[str], env: dict[str, str], history_days: int) -> Non
             echo=("Database migration done",),
         )
     ds = datetime.now(UTC).date() - timedelta(days=1)  # the latest complete daily interval
+    failed: dict[str, str] = {}
     for domain in domains:
-        if has_champion(domain):
-            say(f"{domain}: champion found in the model registry; no bootstrap run needed")
-            continue
-        days = max(history_days, get_spec(domain).bootstrap_history_days)
-        if days > 0:
-            first = ds - timedelta(days=1)
-            run_step(
-                f"{domain}: loading {days} day(s) of history ending {first}",
-                [
-                    python,
-                    "-m",
-                    "domains",
-                    "run",
-                    domain,
-                    "--date",
-                    first.isoformat(),
-                    "--days",
-                    str(days),
-                    "--stages",
-                    "extract,transform,load",
-                ],
-                env,
-                f"bootstrap-{domain}.log",
-                echo=(f"[{domain} ",),
-            )
+        try:
+            _bootstrap_domain(domain, ds, env, history_days, python)
+        except SystemExit as exc:
+            failed[domain] = str(exc)
+            say(f"{domain}: bootstrap did not produce a champion; continuing with the others.\n{exc}")
+    return failed
+
+
+def _bootstrap_domain(domain: str, ds: date, env: dict[str, str], history_days: int, python: str) -> None:
+    from domains.core.registry import get_spec
+
+    if has_champion(domain):
+        say(f"{domain}: champion found in the model registry; no bootstrap run needed")
+        return
+    days = max(history_days, get_spec(domain).bootstrap_history_days)
+    if days > 0:
+        first = ds - timedelta(days=1)
         run_step(
-            f"{domain}: first DAG run for {ds} (visible in the Airflow UI)",
-            [python, "-m", "airflow", "dags", "test", f"{domain}_pipeline", ds.isoformat()],
+            f"{domain}: loading {days} day(s) of history ending {first}",
+            [
+                python,
+                "-m",
+                "domains",
+                "run",
+                domain,
+                "--date",
+                first.isoformat(),
+                "--days",
+                str(days),
+                "--stages",
+                "extract,transform,load",
+            ],
             env,
             f"bootstrap-{domain}.log",
-            echo=("[DAG TEST] starting task_id", "[DAG TEST] end task", "DagRun Finished"),
+            echo=(f"[{domain} ",),
         )
-        if not has_champion(domain):
-            log = LOGS / f"bootstrap-{domain}.log"
-            raise SystemExit(f"{domain}: the bootstrap run finished without a champion; see {log}")
-        say(f"{domain}: bootstrap run green, champion registered")
+    run_step(
+        f"{domain}: first DAG run for {ds} (visible in the Airflow UI)",
+        [python, "-m", "airflow", "dags", "test", f"{domain}_pipeline", ds.isoformat()],
+        env,
+        f"bootstrap-{domain}.log",
+        echo=("[DAG TEST] starting task_id", "[DAG TEST] end task", "DagRun Finished"),
+    )
+    if not has_champion(domain):
+        log = LOGS / f"bootstrap-{domain}.log"
+        raise SystemExit(f"{domain}: the bootstrap run finished without a champion; see {log}")
+    say(f"{domain}: bootstrap run green, champion registered")
 
 
 def wait_for(url: str, ok: str, timeout: float, supervisor: Supervisor) -> dict:
@@ -247,9 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     busy = [f"{name} port {port}" for name, port in ports.items() if not port_free(port)]
     if busy and not args.bootstrap_only:
         raise SystemExit(f"already in use: {', '.join(busy)} (another `make run`?); stop it first")
-    bootstrap(domains, env, args.history_days)
+    failed = bootstrap(domains, env, args.history_days)
+    if failed:
+        say(
+            f"no champion yet for {', '.join(sorted(failed))}: their APIs start without a model (503 on "
+            "/predict) until a later run passes the gate; see var/logs/bootstrap-<domain>.log"
+        )
     if args.bootstrap_only:
-        return 0
+        return 1 if failed else 0
 
     supervisor = Supervisor(env, ROOT)
     stopping = False

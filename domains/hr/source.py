@@ -189,18 +189,18 @@ def workforce(n: int = WORKFORCE) -> dict[str, np.ndarray]:
     # The attrition process (logit): the dataset's drivers, an overtime x low-pay interaction, and
     # the early-tenure cliff, which a linear score cannot draw.
     z = (
-        -2.9
+        -3.3
         + 1.0 * overtime
         + 0.45 * (base_job_sat == 1)
         + 0.4 * (base_env_sat == 1)
         + 0.45 * (wlb == 1)
         - 0.00006 * (income - 6500)
-        + 1.4 * (overtime & (income < 3500))
-        + 1.3 * (at_company <= 1)
+        + 2.2 * (overtime & (income < 3500))
+        + 2.0 * (at_company <= 1)
         + 0.5 * (travel == "Travel_Frequently")
-        + 0.7 * ((travel == "Travel_Frequently") & (distance > 15))
+        + 1.2 * ((travel == "Travel_Frequently") & (distance > 15))
         + 0.4 * (marital == "Single")
-        + 0.8 * ((marital == "Single") & (age < 28))
+        + 1.3 * ((marital == "Single") & (age < 28))
         + 0.08 * companies
         - 0.3 * (stock > 0)
         + 0.45 * (role == "Sales Representative")

@@ -15,6 +15,6 @@ SPEC = DomainSpec(
     quality=QualityThresholds(max_quarantine_share=0.05, min_rows=100),
     tags=("hr", "pii", "nlp"),
     # One weekly snapshot of the whole workforce; four weeks of snapshots train the model.
-    source_defaults={"rows_per_day": 2000, "train_window_days": 28},
+    source_defaults={"rows_per_day": 6000, "train_window_days": 28},
     built=True,
 )
