@@ -96,6 +96,15 @@ class Context:
     def __init__(self, compose: Path | None = None) -> None:
         self._dagbag: Any = None
         self.compose = compose or ROOT / "docker-compose.yml"
+        self._deployment: dict[str | None, list[str]] | None = None
+
+    def deployment(self) -> dict[str | None, list[str]]:
+        """The deployment files read once for every domain (images, compose, CI, .env)."""
+        if self._deployment is None:
+            from domains.core.deployment import deployment_report
+
+            self._deployment = deployment_report(ROOT, self.compose, DOMAINS.values())
+        return self._deployment
 
     @property
     def settings(self) -> Any:
@@ -255,9 +264,10 @@ def check_secrets(spec: DomainSpec, ctx: Context) -> tuple[bool, str]:
 
 
 def check_deployment(spec: DomainSpec, ctx: Context) -> tuple[bool, str]:
-    from domains.core.deployment import api_service_name, deployment_problems
+    from domains.core.deployment import api_service_name
 
-    problems = deployment_problems(ROOT, ctx.compose, [spec])
+    report = ctx.deployment()
+    problems = report[None] + report.get(spec.name, [])
     if problems:
         return False, "; ".join(problems)
     return True, f"images, `{api_service_name(spec)}` on {spec.api_port} in {ctx.compose.name}, CI workflow"

@@ -3,7 +3,9 @@ peak memory, host) in the warehouse's `ops_task_runs`, whatever the task is and 
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import resource
 import socket
 import sys
@@ -36,6 +38,21 @@ def _ds(ti: Any) -> str | None:
         return logical.strftime("%Y-%m-%d") if logical else None
 
 
+def _warehouse() -> Any:
+    """The warehouse the tasks write to (the Airflow connection if defined, else WAREHOUSE_URL), looked
+    up once per configuration, not once per event."""
+    return _warehouse_for(os.environ.get("AIRFLOW_CONN_WAREHOUSE"), os.environ.get("WAREHOUSE_URL"))
+
+
+@functools.cache
+def _warehouse_for(_connection: str | None, _url: str | None) -> Any:
+    from domains.core.settings import get_settings
+    from domains.core.warehouse import Warehouse
+    from plugins.dag_factory import warehouse_url
+
+    return Warehouse(warehouse_url() or get_settings().warehouse_url)
+
+
 def record(ti: Any, state: str, error: Any = None) -> None:
     """Write one ops_task_runs row for `ti` ending in `state`. Never raises: bookkeeping must not fail
     the task it describes."""
@@ -43,8 +60,6 @@ def record(ti: Any, state: str, error: Any = None) -> None:
         import pandas as pd
 
         from domains.core import ops
-        from domains.core.settings import get_settings
-        from domains.core.warehouse import Warehouse
 
         now = datetime.now(UTC)
         wall0, cpu0, started = _started.pop(_key(ti), (time.monotonic(), _cpu_seconds(), now))
@@ -66,11 +81,7 @@ def record(ti: Any, state: str, error: Any = None) -> None:
             "error": None if error is None else str(error)[:2000],
             "recorded_at": ops.utcnow(),
         }
-        from plugins.dag_factory import warehouse_url
-
-        # The same warehouse the tasks write to: the Airflow connection if defined, else WAREHOUSE_URL.
-        url = warehouse_url() or get_settings().warehouse_url
-        Warehouse(url).append(ops.TASK_RUNS, pd.DataFrame([row]))
+        _warehouse().append(ops.TASK_RUNS, pd.DataFrame([row]))
     except Exception:
         log.exception(
             "could not record the task run of %s.%s", getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?")

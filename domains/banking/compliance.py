@@ -127,8 +127,17 @@ def erase(ctx: StageContext, customer_id: str, reason: str, requested_by: str) -
     wh = ctx.warehouse
     wh.ensure(*WAREHOUSE_TABLES)
     keys, accounts, ibans = _identifiers(wh, customer_id)
-    quarantined = wh.read_sql(f'SELECT ds, run_id, row_number, rule, record FROM "{QUARANTINE.name}"')
-    hit = quarantined["record"].astype(str).map(lambda r: any(f'"{k}"' in r for k in keys))
+    # Only rows naming one of the person's identifiers leave the database (quarantine can be large).
+    likes = {f"k{i}": f'%"{k}"%' for i, k in enumerate(sorted(keys))}
+    quarantined = wh.read_sql(
+        f'SELECT ds, run_id, row_number, rule, record FROM "{QUARANTINE.name}" WHERE '
+        + " OR ".join(f"record LIKE :{name}" for name in likes),
+        likes,
+    )
+    # LIKE treats `_` as a wildcard: keep only the rows that name an identifier exactly.
+    quarantined = quarantined[
+        quarantined["record"].astype(str).map(lambda r: any(f'"{k}"' in r for k in keys))
+    ]
     now = ops.utcnow().to_pydatetime()
     nulls = ", ".join(f"{c} = NULL" for c in CUSTOMER_PII)
     statements: list[tuple[str, dict[str, Any]]] = [
@@ -164,7 +173,7 @@ def erase(ctx: StageContext, customer_id: str, reason: str, requested_by: str) -
                 "rule": q.rule,
             },
         )
-        for q in quarantined[hit].itertuples()
+        for q in quarantined.itertuples()
     ]
     audit = ops.audit_frame(
         domain="banking",

@@ -34,7 +34,7 @@ from domains.banking.schema import (
     TRANSACTIONS,
     expectations,
 )
-from domains.banking.settings import BankingSettings, get_banking_settings
+from domains.banking.settings import get_banking_settings
 from domains.core import etl, ops
 from domains.core.bronze import BronzePartition, latest_bronze, read_bronze, write_bronze
 from domains.core.pipeline import StageContext
@@ -512,5 +512,5 @@ def load(ctx: StageContext) -> dict[str, Any]:
     result = etl.load_partition(
         ctx, LOADED, list(SILVER.values()), QUARANTINE, details={"source_checksums": checksums}
     )
-    purged = compliance.purge(ctx, BankingSettings().retention_years)
+    purged = compliance.purge(ctx, get_banking_settings().retention_years)
     return {**result, "purged": purged}

@@ -6,9 +6,6 @@ rate here is quarantined as `no_reference_rate`: an amount the society cannot va
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 GBP_PER_UNIT: dict[str, float] = {
     "GBP": 1.0,
     "EUR": 0.855,
@@ -43,9 +40,3 @@ GBP_PER_UNIT: dict[str, float] = {
     "MXN": 0.043,
     "BRL": 0.14,
 }
-
-
-def to_gbp(amount: np.ndarray, currency: pd.Series) -> np.ndarray:
-    """Amounts in sterling; NaN where the currency has no reference rate."""
-    rate = currency.map(GBP_PER_UNIT).to_numpy(dtype=float, na_value=np.nan)
-    return np.asarray(amount, dtype=float) * rate

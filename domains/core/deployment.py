@@ -61,7 +61,7 @@ def api_service_problems(compose: dict[str, Any], spec: DomainSpec) -> list[str]
 
 def env_file_problems(path: Path) -> list[str]:
     """A .env that says APP_ENV=production must not carry default or short secrets."""
-    from domains.core.settings import _DEV_SECRETS
+    from domains.core.settings import DEV_SECRETS
 
     if not path.is_file():
         return []
@@ -75,18 +75,26 @@ def env_file_problems(path: Path) -> list[str]:
     return [
         f"{path.name}: {name} is a default or shorter than 32 characters while APP_ENV=production"
         for name in ("API_JWT_SECRET", "PSEUDONYM_SECRET")
-        if values.get(name, "") in _DEV_SECRETS or len(values.get(name, "")) < 32
+        if values.get(name, "") in DEV_SECRETS or len(values.get(name, "")) < 32
     ]
+
+
+def deployment_report(
+    root: Path, compose_path: Path, specs: Iterable[DomainSpec]
+) -> dict[str | None, list[str]]:
+    """Problems shared by every domain (key None: images, compose file, CI, .env) and each domain's own
+    (its API service), reading every file once."""
+    shared = [p for d in DOCKERFILES for p in dockerfile_problems(root / d)]
+    if not (root / CI_WORKFLOW).is_file():
+        shared.append(f"{CI_WORKFLOW} is missing")
+    shared += env_file_problems(root / ".env")
+    if not compose_path.is_file():
+        return {None: [*shared, f"{compose_path.name} is missing"]}
+    compose = load_compose(compose_path)
+    return {None: shared, **{spec.name: api_service_problems(compose, spec) for spec in specs}}
 
 
 def deployment_problems(root: Path, compose_path: Path, specs: Iterable[DomainSpec]) -> list[str]:
     """Everything that keeps `specs` from deploying with the images, compose file and CI of `root`."""
-    problems = [p for d in DOCKERFILES for p in dockerfile_problems(root / d)]
-    if not compose_path.is_file():
-        return [*problems, f"{compose_path.name} is missing"]
-    compose = load_compose(compose_path)
-    for spec in specs:
-        problems += api_service_problems(compose, spec)
-    if not (root / CI_WORKFLOW).is_file():
-        problems.append(f"{CI_WORKFLOW} is missing")
-    return problems + env_file_problems(root / ".env")
+    report = deployment_report(root, compose_path, specs)
+    return [p for problems in report.values() for p in problems]

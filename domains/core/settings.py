@@ -18,7 +18,7 @@ ENV_FILE: str | None = os.environ.get("PLATFORM_ENV_FILE", str(PROJECT_ROOT / ".
 # Development defaults: usable out of the box, refused when APP_ENV=production.
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-before-production"
 DEV_PSEUDONYM_SECRET = "dev-only-pseudonym-secret-change-me-before-production"
-_DEV_SECRETS = {DEV_JWT_SECRET, DEV_PSEUDONYM_SECRET}
+DEV_SECRETS = frozenset({DEV_JWT_SECRET, DEV_PSEUDONYM_SECRET})
 
 
 class Settings(BaseSettings):
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         bad = [
             name
             for name in ("api_jwt_secret", "pseudonym_secret")
-            if getattr(self, name).get_secret_value() in _DEV_SECRETS
+            if getattr(self, name).get_secret_value() in DEV_SECRETS
             or len(getattr(self, name).get_secret_value()) < 32
         ]
         if bad:

@@ -24,6 +24,11 @@ def _ti(task_id: str) -> SimpleNamespace:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_warehouse_lookup() -> None:
+    task_listener._warehouse_for.cache_clear()  # a fresh lookup per test
+
+
 def test_running_then_finished_tasks_are_recorded(isolated_env: dict[str, str]) -> None:
     task_listener.on_task_instance_running(None, _ti("extract"))
     sum(range(200_000))  # some CPU between start and end
