@@ -392,52 +392,60 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     check("loans", check_loans(frames["loans"], ctx.ds, known_customers))
 
     silver = _silver_frames(typed, splits, parts, owner, history.result(), th, ctx.ds)
-    tx, alerts = silver.pop("alerts")
-    quarantine = pd.concat(
-        [_quarantine(raw[e], splits[e], e, ctx, parts[e].checksum) for e in ENTITIES], ignore_index=True
-    )
-    reports = {}
-    for entity in ENTITIES:
-        n = raw[entity].num_rows
-        reports[entity] = etl.check_batch(
-            ctx,
-            silver[entity],
-            expectations(entity, ctx.spec.quality.min_rows if entity == "transactions" else 0),
-            splits[entity],
-            n,
-            suite=f"banking_silver_{entity}",
-            max_quarantine_share=None if n >= SMALL_BATCH else SMALL_BATCH_MAX_SHARE,
+    hits = silver.pop("hits")
+    # The database ingests the day's transactions on the other core while the batches are checked and
+    # handed off; a failed check drops the staged rows.
+    with etl.staging(ctx, {"silver": (TRANSACTIONS, silver["transactions"])}) as staged:
+        tx = silver["transactions"] = silver["transactions"].to_pandas()
+        alerts = aml.alerts(tx, hits, ctx.ds, th)
+        quarantine = pd.concat(
+            [_quarantine(raw[e], splits[e], e, ctx, parts[e].checksum) for e in ENTITIES], ignore_index=True
         )
-    daily, by_channel = build_gold(tx, alerts, ctx.ds, splits["transactions"].n_quarantined)
-    dq = pd.concat([dq_scores(e, raw[e].num_rows, failures[e], ctx.ds) for e in ENTITIES], ignore_index=True)
-    entities = {
-        e: {"bronze": raw[e].num_rows, "silver": len(silver[e]), "quarantined": splits[e].n_quarantined}
-        for e in ENTITIES
-    }
-    ctx.progress("banking transform", entities=entities, alerts=len(alerts))
-    return etl.handoff(
-        ctx,
-        parts["transactions"],
-        splits["transactions"],
-        reports["transactions"],
-        {
-            "silver": tx,
-            "silver_accounts": silver["accounts"],
-            "silver_customers": silver["customers"],
-            "silver_loans": silver["loans"],
-            "quarantine": quarantine,
-            "gold_daily": daily,
-            "gold_channel": by_channel,
-            "gold_dq": dq,
-            "aml_alerts": alerts,
-        },
-        bronze_rows=sum(p["bronze"] for p in entities.values()),
-        quarantine_by_rule={f"{e}.{r}": n for e in ENTITIES for r, n in splits[e].counts.items()},
-        entities=entities,
-        checksums={e: p.checksum for e, p in parts.items()},
-        aml_alerts=len(alerts),
-        suspicious_transactions=int(daily["suspicious_transactions"].iloc[0]),
-    )
+        reports = {}
+        for entity in ENTITIES:
+            n = raw[entity].num_rows
+            reports[entity] = etl.check_batch(
+                ctx,
+                silver[entity],
+                expectations(entity, ctx.spec.quality.min_rows if entity == "transactions" else 0),
+                splits[entity],
+                n,
+                suite=f"banking_silver_{entity}",
+                max_quarantine_share=None if n >= SMALL_BATCH else SMALL_BATCH_MAX_SHARE,
+            )
+        daily, by_channel = build_gold(tx, alerts, ctx.ds, splits["transactions"].n_quarantined)
+        dq = pd.concat(
+            [dq_scores(e, raw[e].num_rows, failures[e], ctx.ds) for e in ENTITIES], ignore_index=True
+        )
+        entities = {
+            e: {"bronze": raw[e].num_rows, "silver": len(silver[e]), "quarantined": splits[e].n_quarantined}
+            for e in ENTITIES
+        }
+        ctx.progress("banking transform", entities=entities, alerts=len(alerts))
+        return etl.handoff(
+            ctx,
+            parts["transactions"],
+            splits["transactions"],
+            reports["transactions"],
+            {
+                "silver": tx,
+                "silver_accounts": silver["accounts"],
+                "silver_customers": silver["customers"],
+                "silver_loans": silver["loans"],
+                "quarantine": quarantine,
+                "gold_daily": daily,
+                "gold_channel": by_channel,
+                "gold_dq": dq,
+                "aml_alerts": alerts,
+            },
+            staged=staged,
+            bronze_rows=sum(p["bronze"] for p in entities.values()),
+            quarantine_by_rule={f"{e}.{r}": n for e in ENTITIES for r, n in splits[e].counts.items()},
+            entities=entities,
+            checksums={e: p.checksum for e, p in parts.items()},
+            aml_alerts=len(alerts),
+            suspicious_transactions=int(daily["suspicious_transactions"].iloc[0]),
+        )
 
 
 def _silver_frames(
@@ -466,7 +474,7 @@ def _silver_frames(
     )
     loans["default"] = loans["default"].astype("int64")
     loans["delinq_2yrs"] = loans["delinq_2yrs"].fillna(0).astype("int64")
-    tx, alerts = transactions.build(
+    tx, hits = transactions.build(
         typed["transactions"],
         splits["transactions"].valid,
         owner,
@@ -477,10 +485,10 @@ def _silver_frames(
     )
     return {
         "transactions": tx,
+        "hits": hits,
         "accounts": accounts[list(ACCOUNTS.columns)],
         "customers": customers[list(CUSTOMERS.columns)],
         "loans": loans[list(LOANS.columns)],
-        "alerts": (tx, alerts),
     }
 
 

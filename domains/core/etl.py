@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from domains.core import ops
@@ -23,7 +26,7 @@ from domains.core.quality import (
     run_expectations,
 )
 from domains.core.sources import RawExtract
-from domains.core.warehouse import TableDef
+from domains.core.warehouse import Staged, TableDef
 
 
 def to_bronze(ctx: StageContext, raw: RawExtract, what: str) -> dict[str, Any]:
@@ -76,10 +79,12 @@ def check_batch(
         }
     )
     report.success = all(r["success"] for r in report.results)
-    ctx.warehouse.delete_where(
-        DQ_RESULTS, "domain = :d AND ds = :ds AND suite = :s", {"d": name, "ds": ctx.ds, "s": suite}
+    ctx.warehouse.replace_rows(
+        DQ_RESULTS,
+        "domain = :d AND ds = :ds AND suite = :s",
+        {"d": name, "ds": ctx.ds, "s": suite},
+        report_frame(report, name, ctx.ds, ctx.run_id),
     )
-    ctx.warehouse.append(DQ_RESULTS, report_frame(report, name, ctx.ds, ctx.run_id))
     if not report.success:
         raise DataQualityError(
             f"{name} ds={ctx.ds}: the batch failed its {suite} expectations, nothing was loaded: "
@@ -93,25 +98,77 @@ def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> di
     return {n: str(folder / f"{checksum[:16]}.{n}.parquet") for n in names}
 
 
+class Staging:
+    """Silver frames being COPYed into unattached PostgreSQL tables on a background thread (see
+    `Warehouse.stage`), so the database ingests while the transform checks and writes its hand-off."""
+
+    def __init__(self, ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]]):
+        self._ctx = ctx
+        self._futures: dict[str, Future[Staged | None]] = {}
+        if ctx.warehouse.is_postgres and frames:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
+            for name, (table, frame) in frames.items():
+                self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, frame)
+            pool.shutdown(wait=False)
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        """Wait for the COPYs; hand-off name -> staged table and rows, for load (XCom-safe)."""
+        out = {}
+        for name, future in self._futures.items():
+            staged = future.result()
+            if staged is not None:
+                out[name] = {"table": staged.table, "rows": staged.num_rows}
+        if out:
+            self._ctx.progress("staged silver in the warehouse for load to attach", staged=out)
+        return out
+
+    def discard(self) -> None:
+        """Drop whatever was staged (the transform failed: nothing of it may be loaded)."""
+        for future in self._futures.values():
+            try:
+                staged = future.result()
+            except Exception:  # the COPY failed: nothing was committed, nothing to drop
+                continue
+            if staged is not None:
+                self._ctx.warehouse.discard(staged)
+
+
+@contextmanager
+def staging(
+    ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]]
+) -> Iterator[Staging]:
+    """Stage `frames` (hand-off name -> table and rows) while the block runs; if it raises, drop them."""
+    staged = Staging(ctx, frames)
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+
+
 def handoff(
     ctx: StageContext,
     part: BronzePartition,
     split: RowSplit,
     report: QualityReport,
     frames: Mapping[str, pd.DataFrame],
+    staged: Staging | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Write transform's outputs as Parquet beside bronze (keyed by the source checksum) for load,
-    and return the transform stage's result: paths, row accounting, rules hit, `extra`."""
+    and return the transform stage's result: paths, row accounting, rules hit, what was `staged`,
+    `extra`. The Parquet files stay the reference: load falls back to them if a staged table is gone."""
     paths = _handoff_paths(ctx, part.checksum, list(frames))
     Path(next(iter(paths.values()))).parent.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         path = Path(paths[name])
         tmp = path.with_suffix(".tmp")
-        # A hand-off to load, not an archive (bronze is): lz4 writes ~3x faster than zstd.
-        frame.to_parquet(tmp, index=False, compression="lz4")
+        # A hand-off to load, not an archive (bronze is): lz4 writes ~3x faster than zstd, and no
+        # dictionaries or statistics (nobody filters this file) cut the write by another ~30%.
+        frame.to_parquet(tmp, index=False, compression="lz4", use_dictionary=False, write_statistics=False)
         tmp.replace(path)
     return {
+        "staged": staged.result() if staged else {},
         "paths": paths,
         "bronze_rows": part.rows,
         "silver_rows": len(frames["silver"]),
@@ -155,8 +212,18 @@ def load_partition(
     """
     silvers = [silver] if isinstance(silver, TableDef) else list(silver)
     prev = transform_result(ctx, list(tables))
-    # Arrow straight from transform's Parquet into binary COPY: no pandas round trip on the way.
-    frames = {table: pq.read_table(prev["paths"][name]) for name, table in tables.items()}
+    staged = {}
+    for name, info in (prev.get("staged") or {}).items():
+        found = ctx.warehouse.staged(info["table"], int(info["rows"]))
+        if found is None:
+            ctx.progress(f"staged {name} table {info['table']} is gone: loading it from the hand-off file")
+        else:
+            staged[name] = found
+    # Staged tables are attached; the rest goes as Arrow straight from transform's Parquet into binary
+    # COPY, with no pandas round trip on the way.
+    frames: dict[TableDef, pa.Table | Staged] = {
+        table: staged.get(name) or pq.read_table(prev["paths"][name]) for name, table in tables.items()
+    }
     audit = ops.audit_frame(
         domain=ctx.spec.name,
         action="load",

@@ -215,9 +215,6 @@ def record_drift(wh: Warehouse, domain: str, ds: str, model_version: str, psi: M
     """Replace the drift rows of (domain, ds, model version), so a re-run does not double them."""
     from domains.core.drift import psi_severity
 
-    wh.delete_where(
-        DRIFT, "domain = :d AND ds = :ds AND model_version = :v", {"d": domain, "ds": ds, "v": model_version}
-    )
     now = utcnow()
     frame = pd.DataFrame(
         [
@@ -233,7 +230,12 @@ def record_drift(wh: Warehouse, domain: str, ds: str, model_version: str, psi: M
             for f, v in psi.items()
         ]
     )
-    wh.append(DRIFT, frame)
+    wh.replace_rows(
+        DRIFT,
+        "domain = :d AND ds = :ds AND model_version = :v",
+        {"d": domain, "ds": ds, "v": model_version},
+        frame,
+    )
 
 
 def record_lineage(
@@ -268,9 +270,6 @@ def record_privacy_scan(
     wh: Warehouse, domain: str, ds: str, run_id: str, stage: str, findings: list[dict[str, Any]]
 ) -> None:
     """Replace the (domain, ds, stage) scan rows with this scan's findings and its summary row."""
-    wh.delete_where(
-        PRIVACY_SCANS, "domain = :d AND ds = :ds AND stage = :s", {"d": domain, "ds": ds, "s": stage}
-    )
     now = utcnow()
     total = sum(int(f["hits"]) for f in findings)
     rows = [
@@ -284,4 +283,9 @@ def record_privacy_scan(
         for f in findings
     ] + [{"place": "*", "column_name": "*", "kind": "scan", "hits": total, "example": ""}]
     frame = pd.DataFrame(rows).assign(ds=ds, domain=domain, run_id=run_id, stage=stage, recorded_at=now)
-    wh.append(PRIVACY_SCANS, frame[list(PRIVACY_SCANS.columns)])
+    wh.replace_rows(
+        PRIVACY_SCANS,
+        "domain = :d AND ds = :ds AND stage = :s",
+        {"d": domain, "ds": ds, "s": stage},
+        frame[list(PRIVACY_SCANS.columns)],
+    )

@@ -89,11 +89,20 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: TableDef) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=list(table.columns))
 
 
+# Rows per record batch handed to the driver. It encodes one batch, sends it, then encodes the next,
+# so with small batches the client's encoding overlaps the server's parsing of the previous batch;
+# one 500k-row batch serialises them (measured on fraud silver, 495k rows: 3.0 s as one batch,
+# 1.7-1.9 s at 16k-32k rows, 2.4 s at 64k and more).
+COPY_BATCH_ROWS = 16_384
+
+
 def ingest(cursor: Any, table: TableDef, frame: pd.DataFrame | pa.Table, into: str | None = None) -> int:
     """Append rows with binary COPY inside the cursor's transaction (into a partition, if named)."""
     data = to_arrow(frame, table)
     if data.num_rows:
-        cursor.adbc_ingest(into or table.name, data, mode="append")
+        # to_batches slices without copying.
+        batches = pa.RecordBatchReader.from_batches(data.schema, data.to_batches(COPY_BATCH_ROWS))
+        cursor.adbc_ingest(into or table.name, batches, mode="append")
     return data.num_rows
 
 

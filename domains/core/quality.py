@@ -68,6 +68,15 @@ NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 def to_number(values: pd.Series) -> pd.Series:
     """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
     text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    # Fast path for a clean column: one cast, no regex. Arrow's cast also takes "nan" and "inf" (the
+    # pattern does not) and refuses padding (the pattern allows it), so only an all-finite result is
+    # the same as the pattern's; anything else goes the long way.
+    try:
+        direct = pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:
+        direct = None
+    if direct is not None and pc.all(pc.is_finite(direct), skip_nulls=True).as_py() is not False:
+        return pd.Series(direct.to_numpy(zero_copy_only=False), index=values.index)
     ok = pc.fill_null(pc.match_substring_regex(text, NUMBER_PATTERN), False)
     parsed = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, text, "0")), pa.float64())
     return pd.Series(pc.if_else(ok, parsed, None).to_numpy(zero_copy_only=False), index=values.index)

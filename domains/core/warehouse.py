@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,6 +45,14 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 class WarehouseError(RuntimeError):
     """A warehouse operation failed; nothing of it was committed."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Rows already COPYed into an unattached PostgreSQL table, waiting to become a date's partition."""
+
+    table: str
+    num_rows: int
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: tables key the frames to load
@@ -114,12 +123,20 @@ def get_engine(url: str) -> Engine:
         return _ENGINES[url]
 
 
+_KNOWN_TABLES: dict[str, tuple[set[str], set[str]]] = {}
+
+
 def dispose_engines() -> None:
-    """Close every pooled connection (tests drop databases afterwards)."""
+    """Close every pooled connection and forget the tables seen (tests drop databases afterwards)."""
+    _KNOWN_TABLES.clear()
     with _ENGINES_LOCK:
         for engine in _ENGINES.values():
             engine.dispose()
         _ENGINES.clear()
+
+
+# Up to this many rows an INSERT on a pooled connection is quicker than opening an ADBC one for COPY.
+SMALL_WRITE_ROWS = 2_000
 
 
 def _ds(value: date | str) -> str:
@@ -132,8 +149,9 @@ class Warehouse:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = get_engine(self.url)
-        self._ensured: set[str] = set()
-        self._seen: set[str] = set()
+        # Shared by every Warehouse on this URL in the process: each stage builds its own Warehouse, and
+        # the platform never drops a table (dispose_engines forgets them, for tests that drop databases).
+        self._ensured, self._seen = _KNOWN_TABLES.setdefault(self.url, (set(), set()))
 
     @property
     def is_postgres(self) -> bool:
@@ -169,22 +187,45 @@ class Warehouse:
         ).scalar()
         return kind == "p"
 
-    def _date_partition(self, table: TableDef, ds: str) -> str | None:
-        """Create (if needed, in its own short transaction) the partition of `ds`; None if not partitioned."""
-        name = f"{table.name}__{ds.replace('-', '')}"
+    def _date_partitions(
+        self, ds: str, wanted: Mapping[TableDef, bool]
+    ) -> dict[TableDef, tuple[str, bool] | None]:
+        """Each table's partition of `ds` and whether it is itself partitioned (it holds swappable
+        leaves), created where missing (`wanted[table]`: nested or not), in one short transaction of
+        its own; None for a table that is not partitioned.
+
+        A nested date partition is `PARTITION BY LIST (ds)` with one leaf: replacing the date attaches
+        a new leaf and drops the old, which locks only this date, like TRUNCATE does.
+        """
+        found: dict[TableDef, tuple[str, bool] | None] = {}
         with self.engine.begin() as conn:
-            if not self._is_partitioned(conn, table.name):
-                return None
-            exists = conn.execute(sa.text("SELECT to_regclass(:n)"), {"n": f'"{name}"'}).scalar()
-            if exists is None:
-                try:
+            for table, nested in wanted.items():
+                found[table] = self._date_partition(conn, table, ds, nested)
+        return found
+
+    def _date_partition(
+        self, conn: Connection, table: TableDef, ds: str, nested: bool
+    ) -> tuple[str, bool] | None:
+        if not self._is_partitioned(conn, table.name):
+            return None
+        name = _date_partition_name(table, ds)
+        kind_sql = sa.text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:n)")
+        kind = conn.execute(kind_sql, {"n": f'"{name}"'}).scalar()
+        if kind is None:
+            sub = f' PARTITION BY LIST ("{table.partition_key}")' if nested else ""
+            try:
+                with conn.begin_nested():
                     conn.execute(
-                        sa.text(f'CREATE TABLE "{name}" PARTITION OF "{table.name}" FOR VALUES IN (\'{ds}\')')
+                        sa.text(
+                            f'CREATE TABLE "{name}" PARTITION OF "{table.name}" FOR VALUES IN (\'{ds}\'){sub}'
+                        )
                     )
-                except sa.exc.ProgrammingError as exc:  # a concurrent load created it first
-                    if "already exists" not in str(exc):
-                        raise
-        return name
+                kind = "p" if nested else "r"
+            except sa.exc.ProgrammingError as exc:  # a concurrent load created it first
+                if "already exists" not in str(exc):
+                    raise
+                kind = conn.execute(kind_sql, {"n": f'"{name}"'}).scalar()
+        return name, kind == "p"
 
     def has_table(self, name: str) -> bool:
         # Tables are never dropped by the platform: once seen, skip the catalogue query (the APIs
@@ -200,19 +241,22 @@ class Warehouse:
     def replace_partition(
         self,
         ds: date | str,
-        frames: Mapping[TableDef, pd.DataFrame],
+        frames: Mapping[TableDef, pd.DataFrame | pa.Table | Staged],
         extra: Iterable[tuple[TableDef, pd.DataFrame]] = (),
     ) -> dict[str, int]:
         """Replace `ds` in every table and append `extra` rows (audit) in ONE transaction.
 
-        Either every table holds exactly the new partition afterwards, or nothing changed.
+        Either every table holds exactly the new partition afterwards, or nothing changed. A `Staged`
+        value (PostgreSQL, from `stage`) is attached as the date's partition instead of being copied.
         """
         ds = date.fromisoformat(_ds(ds)).isoformat()  # validated: it is inlined into SQL below
         extra = list(extra)
         self.ensure(*frames, *(t for t, _ in extra))
-        for table in frames:
+        for table, frame in frames.items():
             if not table.partition_key:
                 raise WarehouseError(f"{table.name} has no partition key to replace")
+            if isinstance(frame, Staged) and not self.is_postgres:
+                raise WarehouseError(f"{table.name}: staged rows exist only on PostgreSQL")
         try:
             if self.is_postgres:
                 return self._replace_postgres(ds, frames, extra)
@@ -235,34 +279,111 @@ class Warehouse:
     def _replace_postgres(
         self,
         ds: str,
-        frames: Mapping[TableDef, pd.DataFrame | pa.Table],
+        frames: Mapping[TableDef, pd.DataFrame | pa.Table | Staged],
         extra: list[tuple[TableDef, pd.DataFrame | pa.Table]],
     ) -> dict[str, int]:
-        """Empty the date's partitions, binary COPY every table and the extra rows, in ONE transaction."""
+        """Swap in staged leaves, or empty the date's partitions and binary COPY, plus the extra rows,
+        in ONE transaction."""
         from domains.core import pg_bulk
 
         written: dict[str, int] = {}
-        partitions = {table: self._date_partition(table, ds) for table in frames}
+        partitions = self._date_partitions(ds, {t: isinstance(f, Staged) for t, f in frames.items()})
         with pg_bulk.connect(self.engine) as conn:
             with conn.cursor() as cur:
                 for table, frame in frames.items():
                     # Two concurrent loads of one date would both empty, then both insert: serialise them.
                     cur.execute(f"SELECT pg_advisory_xact_lock(hashtext('{table.name}/{ds}'))")
-                    partition = partitions[table]
-                    if partition:  # TRUNCATE is transactional in PostgreSQL: a rollback restores the rows
-                        cur.execute(f'TRUNCATE "{partition}"')
+                    found = partitions[table]
+                    if found and found[1]:  # nested: a new leaf replaces the old one
+                        if isinstance(frame, Staged):
+                            _check_staged(cur, frame)
+                            leaf, written[table.name] = frame.table, frame.num_rows
+                        else:
+                            leaf = _leaf_name(table, ds)
+                            _create_leaf(cur, table, ds, leaf)
+                            written[table.name] = pg_bulk.ingest(cur, table, frame, into=leaf)
+                            _index_leaf(cur, table, leaf)
+                        _swap_leaf(cur, table, ds, found[0], leaf)
+                        continue
+                    if found:  # TRUNCATE is transactional in PostgreSQL: a rollback restores the rows
+                        cur.execute(f'TRUNCATE "{found[0]}"')
                     else:
                         cur.execute(f'DELETE FROM "{table.name}" WHERE "{table.partition_key}" = \'{ds}\'')
-                    written[table.name] = pg_bulk.ingest(cur, table, frame, into=partition)
+                    if isinstance(frame, Staged):  # a date partition from before staging: copy server-side
+                        _check_staged(cur, frame)
+                        cur.execute(
+                            f'INSERT INTO "{found[0] if found else table.name}" SELECT * FROM "{frame.table}"'
+                        )
+                        written[table.name] = frame.num_rows
+                        _drop_strays(cur, table, ds, found[0] if found else table.name, keep="")
+                    else:
+                        written[table.name] = pg_bulk.ingest(
+                            cur, table, frame, into=found[0] if found else None
+                        )
                 for table, frame in extra:
                     pg_bulk.ingest(cur, table, frame)
             conn.commit()  # leaving the block without it rolls everything back
         return written
 
+    # ---------------------------------------------------------------- staging
+    def stage(self, table: TableDef, ds: date | str, frame: pd.DataFrame | pa.Table) -> Staged | None:
+        """COPY `frame` into a new table shaped like `ds`'s partition of `table`, unattached (no reader
+        sees it), committed with its indexes; `replace_partition` later attaches it in one short
+        transaction. None where staging does not apply (SQLite, an unpartitioned table): load copies then.
+
+        The transform stage calls this on a background thread, so the server ingests silver while the
+        client runs the batch's expectations and writes its hand-off, on the other core.
+        """
+        if not self.is_postgres:
+            return None
+        from domains.core import pg_bulk
+
+        ds = date.fromisoformat(_ds(ds)).isoformat()
+        self.ensure(table)
+        with self.engine.connect() as conn:
+            if not self._is_partitioned(conn, table.name):
+                return None
+        leaf = _leaf_name(table, ds)
+        with pg_bulk.connect(self.engine) as conn:
+            with conn.cursor() as cur:
+                _create_leaf(cur, table, ds, leaf)
+                rows = pg_bulk.ingest(cur, table, frame, into=leaf)
+                _index_leaf(cur, table, leaf)
+            conn.commit()
+        return Staged(leaf, rows)
+
+    def staged(self, name: str, rows: int) -> Staged | None:
+        """The staged table `name` (of `rows` rows) if it still waits unattached, else None.
+
+        Its rows were committed in the one transaction that created it, under a name no other staging
+        takes, so it exists whole or not at all: no need to count them again.
+        """
+        if not self.is_postgres:
+            return None
+        with self.engine.connect() as conn:
+            waiting = conn.execute(
+                sa.text(
+                    "SELECT to_regclass(:n) IS NOT NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(:n))"
+                ),
+                {"n": f'"{name}"'},
+            ).scalar()
+        return Staged(name, rows) if waiting else None
+
+    def discard(self, staged: Staged) -> None:
+        """Drop a staged table that will not be loaded (its transform failed)."""
+        with self.engine.begin() as conn:
+            attached = conn.execute(
+                sa.text("SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(:n)"),
+                {"n": f'"{staged.table}"'},
+            ).scalar()
+            if not attached:
+                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{staged.table}"'))
+
     def append(self, table: TableDef, frame: pd.DataFrame) -> int:
         """Append rows in one transaction (ops history tables)."""
         self.ensure(table)
-        if self.is_postgres:
+        if self.is_postgres and len(frame) > SMALL_WRITE_ROWS:
             from domains.core import pg_bulk
 
             with pg_bulk.connect(self.engine) as conn:
@@ -273,22 +394,26 @@ class Warehouse:
         with self.engine.begin() as conn:
             return self._insert(conn, table, frame)
 
+    def replace_rows(
+        self, table: TableDef, where: str, params: Mapping[str, Any], frame: pd.DataFrame
+    ) -> int:
+        """Delete the rows matching `where` and append `frame` in ONE transaction: a re-run's ops records
+        (quality results, drift, scans) replace the earlier ones, and a failure keeps the earlier ones."""
+        self.ensure(table)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f'DELETE FROM "{table.name}" WHERE {where}'), dict(params))
+            return self._insert(conn, table, frame)
+
     def execute_audited(
         self, statements: Iterable[tuple[str, Mapping[str, Any]]], audit_table: TableDef, audit: pd.DataFrame
     ) -> list[int]:
         """Run `statements` and append the audit rows in ONE transaction (purges, erasures); returns the
         number of rows each statement touched. A failure rolls back the changes and their audit alike."""
         self.ensure(audit_table)
-        frame = conform(audit, audit_table).astype(object)
-        records = frame.where(frame.notna(), None).to_dict("records")
-        names = ", ".join(f'"{c}"' for c in audit_table.columns)
-        # Plain bound parameters: typed processors would refuse ISO date text that both backends accept.
-        marks = ", ".join(":" + c for c in audit_table.columns)
-        insert = sa.text(f'INSERT INTO "{audit_table.name}" ({names}) VALUES ({marks})')
         with self.engine.begin() as conn:
             counts = [int(conn.execute(sa.text(sql), dict(params)).rowcount) for sql, params in statements]
-            if records:
-                conn.execute(insert, [{k: _plain(v) for k, v in r.items()} for r in records])
+            if len(audit):
+                _insert_records(conn, audit_table, conform(audit, audit_table))
         return counts
 
     def delete_where(self, table: TableDef, where: str, params: Mapping[str, Any]) -> None:
@@ -300,7 +425,10 @@ class Warehouse:
         if frame.empty:
             return 0
         frame = conform(frame, table)
-        _executemany_into(conn, table, frame)
+        if self.is_postgres:
+            _insert_records(conn, table, frame)
+        else:
+            _executemany_into(conn, table, frame)
         return len(frame)
 
     # ---------------------------------------------------------------- reads
@@ -345,6 +473,62 @@ class Warehouse:
         )
 
 
+# -------------------------------------------------------------------- partitions
+def _date_partition_name(table: TableDef, ds: str) -> str:
+    return f"{table.name}__{ds.replace('-', '')}"
+
+
+def _leaf_name(table: TableDef, ds: str) -> str:
+    # PostgreSQL cuts identifiers at 63 bytes; the random suffix keeps concurrent stagings apart.
+    return f"{_date_partition_name(table, ds)[:50]}_{uuid.uuid4().hex[:8]}"
+
+
+def _create_leaf(cur: Any, table: TableDef, ds: str, leaf: str) -> None:
+    # The CHECK proves the partition constraint, so ATTACH skips its validating scan of every row.
+    key = table.partition_key
+    cur.execute(
+        f'CREATE TABLE "{leaf}" (LIKE "{table.name}" INCLUDING DEFAULTS, '
+        f'CHECK ("{key}" IS NOT NULL AND "{key}" = \'{ds}\'))'
+    )
+
+
+def _index_leaf(cur: Any, table: TableDef, leaf: str) -> None:
+    # Built once after the COPY (a sort) rather than maintained row by row; ATTACH adopts matching
+    # indexes instead of building its own under the lock.
+    for columns in table.indexes:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        cur.execute(f'CREATE INDEX ON "{leaf}" ({cols})')
+
+
+def _check_staged(cur: Any, staged: Staged) -> None:
+    cur.execute(
+        f"SELECT to_regclass('\"{staged.table}\"') IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass('\"{staged.table}\"'))"
+    )
+    if not cur.fetchone()[0]:
+        raise WarehouseError(f"staged table {staged.table} is gone or already attached")
+
+
+def _drop_strays(cur: Any, table: TableDef, ds: str, partition: str, keep: str) -> None:
+    """Drop the date's current leaves and the stagings failed runs left behind, all but `keep`."""
+    prefix = _date_partition_name(table, ds)[:50].replace("_", r"\_")
+    cur.execute(
+        "SELECT c.relname FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+        f"WHERE c.relkind = 'r' AND c.relname <> '{keep}' AND ("
+        f"i.inhparent = to_regclass('\"{partition}\"') "
+        f"OR (i.inhrelid IS NULL AND c.relname LIKE '{prefix}\\_%' AND c.relnamespace = "
+        f"(SELECT relnamespace FROM pg_class WHERE oid = to_regclass('\"{table.name}\"'))))"
+    )
+    for (old,) in cur.fetchall():
+        cur.execute(f'DROP TABLE "{old}"')
+
+
+def _swap_leaf(cur: Any, table: TableDef, ds: str, partition: str, leaf: str) -> None:
+    """Replace the date's leaf with `leaf` (attached without a scan, thanks to its CHECK)."""
+    _drop_strays(cur, table, ds, partition, keep=leaf)
+    cur.execute(f'ALTER TABLE "{partition}" ATTACH PARTITION "{leaf}" FOR VALUES IN (\'{ds}\')')
+
+
 # -------------------------------------------------------------------- helpers
 def conform(frame: pd.DataFrame, table: TableDef) -> pd.DataFrame:
     """Select the table's columns in order, failing clearly on a missing one."""
@@ -369,6 +553,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _insert_records(conn: Connection, table: TableDef, frame: pd.DataFrame) -> None:
+    """INSERT a few rows on a pooled connection (a bulk COPY would first open a connection of its own)."""
+    frame = frame.astype(object)
+    frame = frame.where(frame.notna(), None)
+    for name, kind in table.columns.items():
+        if kind == "json":
+            frame[name] = frame[name].map(
+                lambda v: v if isinstance(v, str) or v is None else json.dumps(v, default=str)
+            )
+    names = ", ".join(f'"{c}"' for c in table.columns)
+    # Plain bound parameters: typed processors would refuse ISO date text that both backends accept.
+    marks = ", ".join(":" + c for c in table.columns)
+    insert = sa.text(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})')
+    conn.execute(insert, [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")])
 
 
 def _is_stringy(s: pd.Series) -> bool:

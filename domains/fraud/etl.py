@@ -229,15 +229,19 @@ def transform(ctx: StageContext) -> dict[str, Any]:
         split = split_rows(len(raw), failures)
         quarantine = quarantine_frame(raw, split, ctx.ds, ctx.run_id, part.checksum)
         silver = build_silver(raw, typed, split.valid, ctx, part.checksum, history=history.result())
-    report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
-    daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
-    return etl.handoff(
-        ctx,
-        part,
-        split,
-        report,
-        {"silver": silver, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
-    )
+    # The database ingests silver on the other core while the batch is checked and handed off; a
+    # failed check drops the staged rows.
+    with etl.staging(ctx, {"silver": (SILVER, silver)}) as staged:
+        report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
+        daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
+        return etl.handoff(
+            ctx,
+            part,
+            split,
+            report,
+            {"silver": silver, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
+            staged=staged,
+        )
 
 
 # ------------------------------------------------------------------------------- load

@@ -130,3 +130,113 @@ def test_in_clause_with_ten_or_more_values_reads_back_on_postgres(postgres_url) 
     clause, params = in_clause("k", wanted)
     got = wh.read_table(table, ["k"], where=f"ds = :ds AND {clause}", params={"ds": "2026-11-20", **params})
     assert sorted(got["k"]) == sorted(wanted)
+
+
+# ------------------------------------------------------------------ staged partitions (PostgreSQL)
+INDEXED = TableDef(
+    "t_staged", {"ds": "date", "id": "int", "amount": "float", "label": "str"}, indexes=(("id",),)
+)
+
+
+def _leaves(wh: Warehouse, ds: str) -> dict[str, int]:
+    part = f"t_staged__{ds.replace('-', '')}"
+    rows = wh.read_sql(
+        "SELECT c.relname AS leaf, c.reltuples::bigint AS n FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(:p)",
+        {"p": f'"{part}"'},
+    )
+    return dict(zip(rows["leaf"], rows["n"], strict=True))
+
+
+def _stray_tables(wh: Warehouse) -> list[str]:
+    rows = wh.read_sql(
+        "SELECT c.relname FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+        "WHERE c.relkind = 'r' AND c.relname LIKE 't_staged%' AND i.inhrelid IS NULL"
+    )
+    return rows["relname"].tolist()
+
+
+@pytest.mark.postgres
+def test_a_staged_partition_is_invisible_until_attached_then_replaces_the_date(postgres_url: str) -> None:
+    from domains.core.warehouse import Staged
+
+    wh = Warehouse(postgres_url)
+    cols = list(INDEXED.columns)
+    wh.replace_partition(
+        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 30)[cols])}
+    )
+    staged = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 500, start=1000)[list(INDEXED.columns)])
+    assert isinstance(staged, Staged) and staged.num_rows == 500
+    assert wh.count(INDEXED, "2026-11-20") == 30  # readers still see the old rows
+    assert wh.staged(staged.table, 500) == staged and wh.staged("t_staged__nothing", 500) is None
+
+    wh.replace_partition("2026-11-20", {INDEXED: staged})
+    assert wh.count(INDEXED, "2026-11-20") == 500
+    assert wh.read_table(INDEXED, ["id"], where="ds = :d", params={"d": "2026-11-20"})["id"].min() == 1000
+    assert wh.staged(staged.table, 500) is None  # attached: it cannot be attached twice
+    # The date's partition holds exactly the staged leaf, with the table's index adopted.
+    assert list(_leaves(wh, "2026-11-20")) == [staged.table]
+    indexed = wh.scalar("SELECT count(*) FROM pg_indexes WHERE tablename = :t", {"t": staged.table})
+    assert indexed == 1
+    assert _stray_tables(wh) == []
+
+
+@pytest.mark.postgres
+def test_replacing_a_staged_date_again_swaps_leaves_and_a_failure_keeps_the_old_one(
+    postgres_url: str,
+) -> None:
+    wh = Warehouse(postgres_url)
+    cols = list(INDEXED.columns)
+    wh.replace_partition(
+        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 40)[cols])}
+    )
+    # A plain frame on a date that holds staged leaves goes in as a new leaf, in the same transaction.
+    wh.replace_partition("2026-11-20", {INDEXED: _frame("2026-11-20", 7)[cols]})
+    assert wh.count(INDEXED, "2026-11-20") == 7 and len(_leaves(wh, "2026-11-20")) == 1
+    before = _leaves(wh, "2026-11-20")
+    with pytest.raises(WarehouseError):
+        wh.replace_partition("2026-11-20", {INDEXED: _frame("2026-11-20", 9)[cols].assign(id="not a number")})
+    assert wh.count(INDEXED, "2026-11-20") == 7 and _leaves(wh, "2026-11-20") == before
+    assert _stray_tables(wh) == []
+
+
+@pytest.mark.postgres
+def test_staged_tables_left_by_failed_runs_are_dropped_and_legacy_partitions_still_load(
+    postgres_url: str,
+) -> None:
+    wh = Warehouse(postgres_url)
+    cols = list(INDEXED.columns)
+    orphan = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 5)[cols])  # its run died before load
+    discarded = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 6)[cols])
+    wh.discard(discarded)
+    assert _stray_tables(wh) == [orphan.table]
+    wh.replace_partition(
+        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 8)[cols])}
+    )
+    assert wh.count(INDEXED, "2026-11-20") == 8 and _stray_tables(wh) == []
+
+    # A date partition made before staging (a plain table): the staged rows are copied into it.
+    wh.replace_partition("2026-11-21", {INDEXED: _frame("2026-11-21", 3)[cols]})
+    wh.replace_partition(
+        "2026-11-21", {INDEXED: wh.stage(INDEXED, "2026-11-21", _frame("2026-11-21", 11)[cols])}
+    )
+    assert wh.count(INDEXED, "2026-11-21") == 11 and _stray_tables(wh) == []
+
+
+def test_sqlite_does_not_stage(tmp_path) -> None:
+    wh = Warehouse(f"sqlite:///{tmp_path / 'wh.db'}")
+    assert wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 4)[list(INDEXED.columns)]) is None
+
+
+OPS = TableDef("t_ops", {"ds": "date", "k": "str", "detail": "json", "n": "int"}, partition_key=None)
+
+
+def test_replace_rows_swaps_a_reruns_records_and_a_failure_keeps_the_old_ones(warehouse: Warehouse) -> None:
+    first = pd.DataFrame({"ds": "2026-11-20", "k": ["a", "b"], "detail": [{"x": 1}, None], "n": [1, 2]})
+    warehouse.append(OPS, first)  # small: an INSERT on the pooled connection, dicts as JSON text
+    warehouse.replace_rows(OPS, "k = :k", {"k": "a"}, first.iloc[:1].assign(n=10))
+    back = warehouse.read_table(OPS).sort_values("k")
+    assert back["n"].tolist() == [10, 2] and back["detail"].iloc[0] == '{"x": 1}'
+    with pytest.raises(WarehouseError):
+        warehouse.replace_rows(OPS, "k = :k", {"k": "a"}, first.iloc[:1].assign(n="ten"))
+    assert warehouse.read_table(OPS).sort_values("k")["n"].tolist() == [10, 2]

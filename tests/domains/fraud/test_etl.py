@@ -89,3 +89,60 @@ def test_a_batch_breaking_its_expectations_stops_before_load(isolated_env, monke
 def test_load_without_transform_outputs_fails_clearly(isolated_env) -> None:
     with pytest.raises(FileNotFoundError, match="run transform first"):
         run_stage("fraud", "load", DAY)
+
+
+@pytest.fixture
+def postgres_env(tmp_path, monkeypatch, postgres_url) -> dict[str, str]:
+    from tests.conftest import platform_env
+
+    env = platform_env(tmp_path, warehouse_url=postgres_url, rows_per_day=5_000)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def _unattached(ctx) -> list[str]:
+    rows = ctx.warehouse.read_sql(
+        "SELECT c.relname FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
+        "WHERE c.relkind = 'r' AND c.relname LIKE 'fraud_silver_transactions__%' AND i.inhrelid IS NULL"
+    )
+    return rows["relname"].tolist()
+
+
+@pytest.mark.postgres
+def test_transform_stages_silver_unseen_and_load_attaches_it(postgres_env) -> None:
+    extract = run_stage("fraud", "extract", DAY)
+    transform = run_stage("fraud", "transform", DAY, upstream={"extract": extract})
+    staged = transform["staged"]["silver"]
+    ctx = make_context("fraud", DAY)
+    assert staged["rows"] == transform["silver_rows"]
+    assert _unattached(ctx) == [staged["table"]]
+    assert ctx.warehouse.count(SILVER, DAY) == 0  # staged rows are not silver until load
+    load = run_stage("fraud", "load", DAY, upstream={"extract": extract, "transform": transform})
+    assert load["silver_rows"] == staged["rows"] and _unattached(ctx) == []
+    leaf = ctx.warehouse.scalar(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = to_regclass('fraud_silver_transactions__20261120')"
+    )
+    assert leaf == staged["table"]
+
+
+@pytest.mark.postgres
+def test_load_copies_the_handoff_when_the_staged_table_is_gone(postgres_env) -> None:
+    extract = run_stage("fraud", "extract", DAY)
+    transform = run_stage("fraud", "transform", DAY, upstream={"extract": extract})
+    ctx = make_context("fraud", DAY)
+    with ctx.warehouse.engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP TABLE "{transform["staged"]["silver"]["table"]}"')
+    load = run_stage("fraud", "load", DAY, upstream={"extract": extract, "transform": transform})
+    assert load["silver_rows"] == transform["silver_rows"] == ctx.warehouse.count(SILVER, DAY)
+
+
+@pytest.mark.postgres
+def test_a_failed_batch_leaves_no_staged_table(postgres_env, monkeypatch) -> None:
+    monkeypatch.setenv("FRAUD_DIRTY_SHARE", "0.2")  # far above the 5% quarantine limit
+    run_stage("fraud", "extract", DAY)
+    with pytest.raises(DataQualityError, match="max_quarantine_share"):
+        run_stage("fraud", "transform", DAY)
+    ctx = make_context("fraud", DAY)
+    assert _unattached(ctx) == [] and ctx.warehouse.count(SILVER, DAY) == 0
