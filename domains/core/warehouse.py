@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -478,9 +479,18 @@ def _date_partition_name(table: TableDef, ds: str) -> str:
     return f"{table.name}__{ds.replace('-', '')}"
 
 
+def _leaf_prefix(table: TableDef, ds: str) -> str:
+    """What every leaf and staging of one table and date is called before its random suffix: the whole
+    table name and date while they fit PostgreSQL's 63-byte identifiers, else a stable hash of the name."""
+    name = table.name
+    if len(name) > 41:
+        name = f"{name[:32]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return f"{name}__{ds.replace('-', '')}"
+
+
 def _leaf_name(table: TableDef, ds: str) -> str:
-    # PostgreSQL cuts identifiers at 63 bytes; the random suffix keeps concurrent stagings apart.
-    return f"{_date_partition_name(table, ds)[:50]}_{uuid.uuid4().hex[:8]}"
+    # The random suffix keeps concurrent stagings of one date apart.
+    return f"{_leaf_prefix(table, ds)}_{uuid.uuid4().hex[:8]}"
 
 
 def _create_leaf(cur: Any, table: TableDef, ds: str, leaf: str) -> None:
@@ -511,7 +521,7 @@ def _check_staged(cur: Any, staged: Staged) -> None:
 
 def _drop_strays(cur: Any, table: TableDef, ds: str, partition: str, keep: str) -> None:
     """Drop the date's current leaves and the stagings failed runs left behind, all but `keep`."""
-    prefix = _date_partition_name(table, ds)[:50].replace("_", r"\_")
+    prefix = _leaf_prefix(table, ds).replace("_", r"\_")
     cur.execute(
         "SELECT c.relname FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid "
         f"WHERE c.relkind = 'r' AND c.relname <> '{keep}' AND ("

@@ -240,3 +240,15 @@ def test_replace_rows_swaps_a_reruns_records_and_a_failure_keeps_the_old_ones(wa
     with pytest.raises(WarehouseError):
         warehouse.replace_rows(OPS, "k = :k", {"k": "a"}, first.iloc[:1].assign(n="ten"))
     assert warehouse.read_table(OPS).sort_values("k")["n"].tolist() == [10, 2]
+
+
+@pytest.mark.postgres
+def test_staging_works_for_names_near_postgres_identifier_limit(postgres_url: str) -> None:
+    long = TableDef("t_" + "x" * 48, {"ds": "date", "id": "int"})  # 50 characters
+    wh = Warehouse(postgres_url)
+    for ds, n in (("2026-11-20", 3), ("2026-11-21", 4), ("2026-11-20", 5)):
+        frame = pd.DataFrame({"ds": ds, "id": range(n)})
+        staged = wh.stage(long, ds, frame)
+        assert len(staged.table) <= 63
+        wh.replace_partition(ds, {long: staged})
+    assert wh.count(long, "2026-11-20") == 5 and wh.count(long, "2026-11-21") == 4
