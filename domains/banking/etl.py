@@ -395,7 +395,7 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     hits = silver.pop("hits")
     # The database ingests the day's transactions on the other core while the batches are checked and
     # handed off; a failed check drops the staged rows.
-    with etl.staging(ctx, {"silver": (TRANSACTIONS, silver["transactions"])}) as staged:
+    with etl.Staging(ctx, {"silver": (TRANSACTIONS, silver["transactions"])}) as staged:
         tx = silver["transactions"] = silver["transactions"].to_pandas()
         alerts = aml.alerts(tx, hits, ctx.ds, th)
         quarantine = pd.concat(

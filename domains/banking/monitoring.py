@@ -103,15 +103,15 @@ def monitor_aml(ctx: StageContext) -> dict[str, Any]:
     bank = get_banking_settings()
     wh = ctx.warehouse
     profiles = account_profiles(ctx, bank.aml_profile_days)
-    wh.delete_where(ALERTS, "ds = :ds AND rule = :r", {"ds": ctx.ds, "r": aml.ANOMALY_RULE})
-    flagged = 0
+    alerts = pd.DataFrame()
     if len(profiles) >= 50:  # fewer accounts than that have no population to stand out from
         scored = anomaly_scores(profiles, bank.aml_anomaly_share)
         gold = scored.assign(ds=ctx.ds)[list(GOLD_ACCOUNT_ANOMALY.columns)]
         wh.replace_partition(ctx.ds, {GOLD_ACCOUNT_ANOMALY: gold})
         alerts = _anomaly_alerts(scored, ctx.ds)
-        wh.append(ALERTS, alerts)
-        flagged = len(alerts)
+    # The day's anomaly alerts replace an earlier run's, in one transaction.
+    wh.replace_rows(ALERTS, "ds = :ds AND rule = :r", {"ds": ctx.ds, "r": aml.ANOMALY_RULE}, alerts)
+    flagged = len(alerts)
     lo = (ctx.day - timedelta(days=TRAILING_DAYS)).isoformat()
     recent = wh.read_sql(
         f'SELECT ds, rule, COUNT(*) AS alerts FROM "{ALERTS.name}" '

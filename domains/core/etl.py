@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -100,7 +99,11 @@ def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> di
 
 class Staging:
     """Silver frames being COPYed into unattached PostgreSQL tables on a background thread (see
-    `Warehouse.stage`), so the database ingests while the transform checks and writes its hand-off."""
+    `Warehouse.stage`), so the database ingests while the transform checks and writes its hand-off.
+
+    Used as `with Staging(ctx, {hand-off name: (table, rows)}) as staged:`; if the block raises, what
+    was staged is dropped.
+    """
 
     def __init__(self, ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]]):
         self._ctx = ctx
@@ -110,6 +113,13 @@ class Staging:
             for name, (table, frame) in frames.items():
                 self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, frame)
             pool.shutdown(wait=False)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is not None:
+            self.discard()
 
     def result(self) -> dict[str, dict[str, Any]]:
         """Wait for the COPYs; hand-off name -> staged table and rows, for load (XCom-safe)."""
@@ -131,19 +141,6 @@ class Staging:
                 continue
             if staged is not None:
                 self._ctx.warehouse.discard(staged)
-
-
-@contextmanager
-def staging(
-    ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]]
-) -> Iterator[Staging]:
-    """Stage `frames` (hand-off name -> table and rows) while the block runs; if it raises, drop them."""
-    staged = Staging(ctx, frames)
-    try:
-        yield staged
-    except BaseException:
-        staged.discard()
-        raise
 
 
 def handoff(

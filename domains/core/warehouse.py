@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
@@ -135,6 +136,8 @@ def dispose_engines() -> None:
             engine.dispose()
         _ENGINES.clear()
 
+
+_STAGED_NAME = re.compile(r"[a-z0-9_]{1,63}")
 
 # Up to this many rows an INSERT on a pooled connection is quicker than opening an ADBC one for COPY.
 SMALL_WRITE_ROWS = 2_000
@@ -306,21 +309,18 @@ class Warehouse:
                             _index_leaf(cur, table, leaf)
                         _swap_leaf(cur, table, ds, found[0], leaf)
                         continue
+                    target = found[0] if found else table.name
                     if found:  # TRUNCATE is transactional in PostgreSQL: a rollback restores the rows
-                        cur.execute(f'TRUNCATE "{found[0]}"')
+                        cur.execute(f'TRUNCATE "{target}"')
                     else:
-                        cur.execute(f'DELETE FROM "{table.name}" WHERE "{table.partition_key}" = \'{ds}\'')
+                        cur.execute(f'DELETE FROM "{target}" WHERE "{table.partition_key}" = \'{ds}\'')
                     if isinstance(frame, Staged):  # a date partition from before staging: copy server-side
                         _check_staged(cur, frame)
-                        cur.execute(
-                            f'INSERT INTO "{found[0] if found else table.name}" SELECT * FROM "{frame.table}"'
-                        )
+                        cur.execute(f'INSERT INTO "{target}" SELECT * FROM "{frame.table}"')
                         written[table.name] = frame.num_rows
-                        _drop_strays(cur, table, ds, found[0] if found else table.name, keep="")
+                        _drop_strays(cur, table, ds, target, keep="")
                     else:
-                        written[table.name] = pg_bulk.ingest(
-                            cur, table, frame, into=found[0] if found else None
-                        )
+                        written[table.name] = pg_bulk.ingest(cur, table, frame, into=target)
                 for table, frame in extra:
                     pg_bulk.ingest(cur, table, frame)
             conn.commit()  # leaving the block without it rolls everything back
@@ -362,24 +362,14 @@ class Warehouse:
         if not self.is_postgres:
             return None
         with self.engine.connect() as conn:
-            waiting = conn.execute(
-                sa.text(
-                    "SELECT to_regclass(:n) IS NOT NULL AND NOT EXISTS "
-                    "(SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(:n))"
-                ),
-                {"n": f'"{name}"'},
-            ).scalar()
+            waiting = conn.execute(sa.text(_waiting_sql(name))).scalar()
         return Staged(name, rows) if waiting else None
 
     def discard(self, staged: Staged) -> None:
         """Drop a staged table that will not be loaded (its transform failed)."""
         with self.engine.begin() as conn:
-            attached = conn.execute(
-                sa.text("SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(:n)"),
-                {"n": f'"{staged.table}"'},
-            ).scalar()
-            if not attached:
-                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{staged.table}"'))
+            if conn.execute(sa.text(_waiting_sql(staged.table))).scalar():
+                conn.execute(sa.text(f'DROP TABLE "{staged.table}"'))
 
     def append(self, table: TableDef, frame: pd.DataFrame) -> int:
         """Append rows in one transaction (ops history tables)."""
@@ -416,11 +406,6 @@ class Warehouse:
             if len(audit):
                 _insert_records(conn, audit_table, conform(audit, audit_table))
         return counts
-
-    def delete_where(self, table: TableDef, where: str, params: Mapping[str, Any]) -> None:
-        self.ensure(table)
-        with self.engine.begin() as conn:
-            conn.execute(sa.text(f'DELETE FROM "{table.name}" WHERE {where}'), dict(params))
 
     def _insert(self, conn: Connection, table: TableDef, frame: pd.DataFrame) -> int:
         if frame.empty:
@@ -480,12 +465,12 @@ def _date_partition_name(table: TableDef, ds: str) -> str:
 
 
 def _leaf_prefix(table: TableDef, ds: str) -> str:
-    """What every leaf and staging of one table and date is called before its random suffix: the whole
-    table name and date while they fit PostgreSQL's 63-byte identifiers, else a stable hash of the name."""
-    name = table.name
-    if len(name) > 41:
-        name = f"{name[:32]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    return f"{name}__{ds.replace('-', '')}"
+    """What every leaf and staging of one table and date is called before its random suffix: the date
+    partition's name while it fits PostgreSQL's 63-byte identifiers, else with a stable hash of the name."""
+    if len(table.name) > 41:
+        short = f"{table.name[:32]}_{hashlib.sha256(table.name.encode()).hexdigest()[:8]}"
+        return f"{short}__{ds.replace('-', '')}"
+    return _date_partition_name(table, ds)
 
 
 def _leaf_name(table: TableDef, ds: str) -> str:
@@ -510,11 +495,16 @@ def _index_leaf(cur: Any, table: TableDef, leaf: str) -> None:
         cur.execute(f'CREATE INDEX ON "{leaf}" ({cols})')
 
 
+def _waiting_sql(name: str) -> str:
+    """SQL that is true while the table `name` exists and is nobody's partition (a staging)."""
+    if not _STAGED_NAME.fullmatch(name):  # it is inlined below, and it may come back from XCom
+        raise WarehouseError(f"not a staged table name: {name!r}")
+    ref = f"to_regclass('\"{name}\"')"
+    return f"SELECT {ref} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = {ref})"
+
+
 def _check_staged(cur: Any, staged: Staged) -> None:
-    cur.execute(
-        f"SELECT to_regclass('\"{staged.table}\"') IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass('\"{staged.table}\"'))"
-    )
+    cur.execute(_waiting_sql(staged.table))
     if not cur.fetchone()[0]:
         raise WarehouseError(f"staged table {staged.table} is gone or already attached")
 

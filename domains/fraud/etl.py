@@ -231,7 +231,7 @@ def transform(ctx: StageContext) -> dict[str, Any]:
         silver = build_silver(raw, typed, split.valid, ctx, part.checksum, history=history.result())
     # The database ingests silver on the other core while the batch is checked and handed off; a
     # failed check drops the staged rows.
-    with etl.staging(ctx, {"silver": (SILVER, silver)}) as staged:
+    with etl.Staging(ctx, {"silver": (SILVER, silver)}) as staged:
         report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
         daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
         return etl.handoff(

@@ -138,6 +138,14 @@ INDEXED = TableDef(
 )
 
 
+def _rows(ds: str, n: int, start: int = 0) -> pd.DataFrame:
+    return _frame(ds, n, start)[list(INDEXED.columns)]
+
+
+def _stage_and_load(wh: Warehouse, ds: str, n: int) -> None:
+    wh.replace_partition(ds, {INDEXED: wh.stage(INDEXED, ds, _rows(ds, n))})
+
+
 def _leaves(wh: Warehouse, ds: str) -> dict[str, int]:
     part = f"t_staged__{ds.replace('-', '')}"
     rows = wh.read_sql(
@@ -161,11 +169,8 @@ def test_a_staged_partition_is_invisible_until_attached_then_replaces_the_date(p
     from domains.core.warehouse import Staged
 
     wh = Warehouse(postgres_url)
-    cols = list(INDEXED.columns)
-    wh.replace_partition(
-        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 30)[cols])}
-    )
-    staged = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 500, start=1000)[list(INDEXED.columns)])
+    _stage_and_load(wh, "2026-11-20", 30)
+    staged = wh.stage(INDEXED, "2026-11-20", _rows("2026-11-20", 500, start=1000))
     assert isinstance(staged, Staged) and staged.num_rows == 500
     assert wh.count(INDEXED, "2026-11-20") == 30  # readers still see the old rows
     assert wh.staged(staged.table, 500) == staged and wh.staged("t_staged__nothing", 500) is None
@@ -186,16 +191,13 @@ def test_replacing_a_staged_date_again_swaps_leaves_and_a_failure_keeps_the_old_
     postgres_url: str,
 ) -> None:
     wh = Warehouse(postgres_url)
-    cols = list(INDEXED.columns)
-    wh.replace_partition(
-        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 40)[cols])}
-    )
+    _stage_and_load(wh, "2026-11-20", 40)
     # A plain frame on a date that holds staged leaves goes in as a new leaf, in the same transaction.
-    wh.replace_partition("2026-11-20", {INDEXED: _frame("2026-11-20", 7)[cols]})
+    wh.replace_partition("2026-11-20", {INDEXED: _rows("2026-11-20", 7)})
     assert wh.count(INDEXED, "2026-11-20") == 7 and len(_leaves(wh, "2026-11-20")) == 1
     before = _leaves(wh, "2026-11-20")
     with pytest.raises(WarehouseError):
-        wh.replace_partition("2026-11-20", {INDEXED: _frame("2026-11-20", 9)[cols].assign(id="not a number")})
+        wh.replace_partition("2026-11-20", {INDEXED: _rows("2026-11-20", 9).assign(id="not a number")})
     assert wh.count(INDEXED, "2026-11-20") == 7 and _leaves(wh, "2026-11-20") == before
     assert _stray_tables(wh) == []
 
@@ -205,27 +207,22 @@ def test_staged_tables_left_by_failed_runs_are_dropped_and_legacy_partitions_sti
     postgres_url: str,
 ) -> None:
     wh = Warehouse(postgres_url)
-    cols = list(INDEXED.columns)
-    orphan = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 5)[cols])  # its run died before load
-    discarded = wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 6)[cols])
+    orphan = wh.stage(INDEXED, "2026-11-20", _rows("2026-11-20", 5))  # its run died before load
+    discarded = wh.stage(INDEXED, "2026-11-20", _rows("2026-11-20", 6))
     wh.discard(discarded)
     assert _stray_tables(wh) == [orphan.table]
-    wh.replace_partition(
-        "2026-11-20", {INDEXED: wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 8)[cols])}
-    )
+    _stage_and_load(wh, "2026-11-20", 8)
     assert wh.count(INDEXED, "2026-11-20") == 8 and _stray_tables(wh) == []
 
     # A date partition made before staging (a plain table): the staged rows are copied into it.
-    wh.replace_partition("2026-11-21", {INDEXED: _frame("2026-11-21", 3)[cols]})
-    wh.replace_partition(
-        "2026-11-21", {INDEXED: wh.stage(INDEXED, "2026-11-21", _frame("2026-11-21", 11)[cols])}
-    )
+    wh.replace_partition("2026-11-21", {INDEXED: _rows("2026-11-21", 3)})
+    _stage_and_load(wh, "2026-11-21", 11)
     assert wh.count(INDEXED, "2026-11-21") == 11 and _stray_tables(wh) == []
 
 
 def test_sqlite_does_not_stage(tmp_path) -> None:
     wh = Warehouse(f"sqlite:///{tmp_path / 'wh.db'}")
-    assert wh.stage(INDEXED, "2026-11-20", _frame("2026-11-20", 4)[list(INDEXED.columns)]) is None
+    assert wh.stage(INDEXED, "2026-11-20", _rows("2026-11-20", 4)) is None
 
 
 OPS = TableDef("t_ops", {"ds": "date", "k": "str", "detail": "json", "n": "int"}, partition_key=None)
