@@ -181,6 +181,30 @@ class QualityReport:
         )
 
 
+def _skip_decimal_scan_of_numeric_columns() -> None:
+    """GX's column mean, sum and standard deviation first look for `decimal.Decimal` objects value by
+    value in Python (0.15 s per 500k rows). A column of a numeric dtype cannot hold one, so for those
+    the scan is skipped; object columns are still scanned and converted as GX intends."""
+    from great_expectations.expectations.metrics.column_aggregate_metrics import (
+        column_mean,
+        column_standard_deviation,
+        column_sum,
+    )
+
+    for module in (column_mean, column_standard_deviation, column_sum):
+        convert = module.convert_pandas_series_decimal_to_float_dtype
+        if getattr(convert, "skips_numeric", False):
+            continue
+
+        def numeric_skips(data: pd.Series, inplace: bool = False, _convert: Any = convert) -> Any:
+            if pd.api.types.is_numeric_dtype(data.dtype):
+                return None if inplace else data
+            return _convert(data=data, inplace=inplace)
+
+        numeric_skips.skips_numeric = True  # type: ignore[attr-defined]
+        module.convert_pandas_series_decimal_to_float_dtype = numeric_skips
+
+
 def run_expectations(
     frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expectation]
 ) -> QualityReport:
@@ -195,6 +219,7 @@ def run_expectations(
     # GX fingerprints every batch by hashing all its cells (~0.6 s per 500k wide rows), only to label
     # stored results; this context is ephemeral and stores nothing, so skip the fingerprint.
     gx_pandas.HASH_THRESHOLD = 0
+    _skip_decimal_scan_of_numeric_columns()
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -115,7 +115,10 @@ def category_risk(categories: pd.Series, prior: pd.DataFrame, prior_strength: fl
     agg = prior.groupby("category")[["transactions", "fraud_transactions"]].sum()
     overall = agg["fraud_transactions"].sum() / agg["transactions"].sum()
     rate = (agg["fraud_transactions"] + prior_strength * overall) / (agg["transactions"] + prior_strength)
-    return categories.map(rate).fillna(overall).to_numpy(dtype=float)
+    # Look up each distinct category once: Series.map over 500k text rows costs ~5x more.
+    codes, uniques = pd.factorize(categories)
+    per_unique = pd.Series(uniques).map(rate).fillna(overall).to_numpy(dtype=float)
+    return np.append(per_unique, overall)[codes]  # code -1 (missing) takes the last: overall
 
 
 def time_features(ts: pd.Series) -> tuple[np.ndarray, np.ndarray]:

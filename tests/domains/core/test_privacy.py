@@ -3,6 +3,8 @@ and the leak scanner, on generated identifiers (property tests) and on known cas
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from pathlib import Path
 
@@ -45,6 +47,21 @@ def test_pseudonyms_are_stable_keyed_and_namespaced() -> None:
     assert privacy.pseudonymise(values, "secret-b", "healthcare.patient")[0] != a[0]
     assert privacy.pseudonymise(values, "secret-a", "hr.employee")[0] != a[0]
     assert all(len(t) == 24 and "8222157" not in t for t in a[:3])
+
+
+@given(
+    key=st.binary(min_size=0, max_size=200),
+    messages=st.lists(st.binary(max_size=300), max_size=5),
+)
+def test_batched_hmac_equals_the_standard_library(key: bytes, messages: list[bytes]) -> None:
+    # Keys longer than SHA-256's 64-byte block are hashed first (RFC 2104): both branches are drawn.
+    expected = [hmac.new(key, m, hashlib.sha256).hexdigest() for m in messages]
+    assert privacy.hmac_sha256_hex(key, messages) == expected
+
+
+def test_pseudonyms_are_the_keyed_hmac_of_namespace_and_value() -> None:
+    token = privacy.pseudonymise(pd.Series(["4000123412341234"]), "k" * 100, "fraud")[0]
+    assert token == hmac.new(b"k" * 100, b"fraud\x1f4000123412341234", hashlib.sha256).hexdigest()[:24]
 
 
 @given(st.lists(st.from_regex(r"\d{5}", fullmatch=True), min_size=1, max_size=30))

@@ -50,6 +50,28 @@ def test_expectations_report_what_failed() -> None:
     assert "ExpectColumnValuesToBeUnique(id)" in report.describe_failures()
 
 
+def test_mean_sum_and_spread_expectations_judge_numeric_and_decimal_columns() -> None:
+    from decimal import Decimal
+
+    # Numeric columns skip GX's value-by-value Decimal scan; object columns of Decimals still get it.
+    frame = pd.DataFrame(
+        {
+            "flag": np.array([0, 1, 0, 0], dtype=np.int64),
+            "amt": [Decimal("1.5"), Decimal("2.5"), Decimal("3.5"), Decimal("4.5")],
+        }
+    )
+    suite = [
+        Expectation("ExpectColumnMeanToBeBetween", {"column": "flag", "min_value": 0.0, "max_value": 0.2}),
+        Expectation("ExpectColumnMeanToBeBetween", {"column": "flag", "min_value": 0.2, "max_value": 0.3}),
+        Expectation("ExpectColumnSumToBeBetween", {"column": "amt", "min_value": 11.9, "max_value": 12.1}),
+        Expectation("ExpectColumnStdevToBeBetween", {"column": "flag", "min_value": 0.4, "max_value": 0.6}),
+    ]
+    for _ in range(2):  # the second run finds GX already adjusted
+        report = run_expectations(frame, "t", suite)
+        assert [r["success"] for r in report.results] == [False, True, True, True]
+        assert report.results[0]["observed"]["observed_value"] == 0.25
+
+
 def test_to_number_gives_the_same_answer_on_its_fast_and_slow_paths() -> None:
     from domains.core.quality import to_number
 

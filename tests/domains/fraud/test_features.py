@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from domains.fraud.features import card_features, haversine_km, window_stats
+from domains.fraud.features import card_features, category_risk, haversine_km, window_stats
 
 
 def test_window_stats_match_a_brute_force_count() -> None:
@@ -48,3 +48,20 @@ def test_haversine_known_distance() -> None:
     # New York to Los Angeles is about 3,936 km.
     d = haversine_km(np.array([40.7128]), np.array([-74.0060]), np.array([34.0522]), np.array([-118.2437]))
     assert abs(d[0] - 3936) < 15
+
+
+def test_category_risk_shrinks_rates_towards_the_overall_rate() -> None:
+    prior = pd.DataFrame(
+        {
+            "category": ["travel", "home", "travel"],
+            "transactions": [100, 300, 100],
+            "fraud_transactions": [10, 0, 10],
+        }
+    )
+    overall = 20 / 500
+    risk = category_risk(pd.Series(["travel", "home", "kids_pets", None], dtype="str"), prior, 100.0)
+    assert risk[0] == (20 + 100 * overall) / (200 + 100)
+    assert risk[1] == (0 + 100 * overall) / (300 + 100)
+    assert risk[0] > overall > risk[1]  # shrunk, not erased
+    assert risk[2] == risk[3] == overall  # unseen or missing categories get the overall rate
+    assert np.isnan(category_risk(pd.Series(["travel"]), prior.iloc[:0])).all()  # no history yet
