@@ -104,6 +104,7 @@ def bench_load_vs_copy(url: str, silver_path: str, repeats: int) -> dict[str, An
     of pandas `to_csv`, and a bare ADBC binary COPY (the same mechanism ours uses, minus the rest), both
     as one record batch and in the batches ours feeds it (`pg_bulk.COPY_BATCH_ROWS`).
     """
+    import adbc_driver_postgresql.dbapi as adbc
     import psycopg
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -149,7 +150,7 @@ def bench_load_vs_copy(url: str, silver_path: str, repeats: int) -> dict[str, An
                 conn.commit()
                 timings[name].append(time.perf_counter() - t0)
         for name, data in (("adbc_binary", binary.combine_chunks()), ("adbc_binary_batched", batched)):
-            with pg_bulk.connect(wh.engine) as conn:
+            with adbc.connect(dsn) as conn:
                 with conn.cursor() as cur:
                     cur.execute(f"CREATE TABLE raw_{name}_{i} {like}")
                 conn.commit()

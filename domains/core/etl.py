@@ -98,8 +98,9 @@ def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> di
 
 
 class Staging:
-    """Silver frames being COPYed into unattached PostgreSQL tables on a background thread (see
-    `Warehouse.stage`), so the database ingests while the transform checks and writes its hand-off.
+    """Silver frames COPYed into unattached PostgreSQL tables (see `Warehouse.stage`): encoded on the
+    calling thread, sent by a background one, so the database ingests while the transform checks and
+    writes its hand-off.
 
     Used as `with Staging(ctx, {hand-off name: (table, rows)}) as staged:`; if the block raises, what
     was staged is dropped.
@@ -109,10 +110,21 @@ class Staging:
         self._ctx = ctx
         self._futures: dict[str, Future[Staged | None]] = {}
         if ctx.warehouse.is_postgres and frames:
+            from domains.core import pg_bulk
+
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
-            for name, (table, frame) in frames.items():
-                self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, frame)
-            pool.shutdown(wait=False)
+            try:
+                for name, (table, frame) in frames.items():
+                    stream = pg_bulk.stream(table, frame)
+                    self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, stream)
+                    # Encoded here while the pool sends (see pg_copy.Stream); if encoding fails, the
+                    # COPY it fed rolls back with its table.
+                    stream.fill()
+            except BaseException:
+                self.discard()  # what earlier frames staged
+                raise
+            finally:
+                pool.shutdown(wait=False)
 
     def __enter__(self) -> Staging:
         return self

@@ -1,4 +1,4 @@
-"""Warehouse I/O: atomic partition replacement and typed reads; PostgreSQL bulk I/O via ADBC binary COPY."""
+"""Warehouse I/O: atomic partition replacement and typed reads; PostgreSQL bulk I/O via binary COPY."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from domains.core.logs import get_logger
+
+if TYPE_CHECKING:
+    from domains.core.pg_copy import Stream
 
 log = get_logger(__name__)
 
@@ -327,7 +330,9 @@ class Warehouse:
         return written
 
     # ---------------------------------------------------------------- staging
-    def stage(self, table: TableDef, ds: date | str, frame: pd.DataFrame | pa.Table) -> Staged | None:
+    def stage(
+        self, table: TableDef, ds: date | str, frame: pd.DataFrame | pa.Table | Stream
+    ) -> Staged | None:
         """COPY `frame` into a new table shaped like `ds`'s partition of `table`, unattached (no reader
         sees it), committed with its indexes; `replace_partition` later attaches it in one short
         transaction. None where staging does not apply (SQLite, an unpartitioned table): load copies then.
@@ -603,7 +608,12 @@ def _arrow_to_pandas(data: pa.Table) -> pd.DataFrame:
             data = data.set_column(
                 i, f.name, pc.strftime(pc.cast(data.column(i), pa.timestamp("s")), "%Y-%m-%d")
             )
-    return data.to_pandas()
+    frame = data.to_pandas()
+    for f in data.schema:
+        # Integers with nulls come back as float64, which rounds values beyond 2**53: keep them exact.
+        if pa.types.is_integer(f.type) and data.column(f.name).null_count:
+            frame[f.name] = data.column(f.name).to_pandas(types_mapper={f.type: pd.Int64Dtype()}.get)
+    return frame
 
 
 def _pandas(frame: pd.DataFrame | pa.Table) -> pd.DataFrame:
