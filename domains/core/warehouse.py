@@ -142,7 +142,7 @@ def dispose_engines() -> None:
 
 _STAGED_NAME = re.compile(r"[a-z0-9_]{1,63}")
 
-# Up to this many rows an INSERT on a pooled connection is quicker than opening an ADBC one for COPY.
+# Up to this many rows an INSERT on a pooled connection is quicker than opening a new one for COPY.
 SMALL_WRITE_ROWS = 2_000
 
 
