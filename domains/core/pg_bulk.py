@@ -122,9 +122,7 @@ def ingest(
         if not data.num_rows:
             return 0
         columns = pg_copy.copy_columns(data.schema)
-        chunks = (
-            (pg_copy.encode_batch(b, columns), b.num_rows) for b in pg_copy.batches(data, COPY_BATCH_ROWS)
-        )
+        chunks = pg_copy.encode(data, columns, COPY_BATCH_ROWS)
     names = ", ".join(f'"{c}"' for c in columns)
     rows = 0
     with cursor.copy(f'COPY "{into or table.name}" ({names}) FROM STDIN WITH (FORMAT binary)') as copy:

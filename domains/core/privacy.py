@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from domains.core.errors import PermanentError
 
@@ -79,8 +80,6 @@ def pseudonymise(values: pd.Series, secret: str, namespace: str = "") -> pd.Seri
     `namespace` separates uses of one secret (a patient number and an employee number that happen to
     be equal get different tokens). Missing values stay missing.
     """
-    import pyarrow as pa
-
     codes, uniques = pd.factorize(values)
     prefix = f"{namespace}\x1f".encode() if namespace else b""
     digests = hmac_sha256_hex(secret.encode(), [prefix + str(u).encode() for u in uniques.tolist()])

@@ -183,8 +183,8 @@ class QualityReport:
 
 def _skip_decimal_scan_of_numeric_columns() -> None:
     """GX's column mean, sum and standard deviation first look for `decimal.Decimal` objects value by
-    value in Python (0.15 s per 500k rows). A column of a numeric dtype cannot hold one, so for those
-    the scan is skipped; object columns are still scanned and converted as GX intends."""
+    value in Python (0.05-0.08 s on fraud's 495k silver rows). A numeric column cannot hold one, so
+    for those the scan is skipped; object columns are still scanned and converted as GX intends."""
     from great_expectations.expectations.metrics.column_aggregate_metrics import (
         column_mean,
         column_standard_deviation,
