@@ -115,7 +115,9 @@ class Staging:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
             try:
                 for name, (table, frame) in frames.items():
-                    stream = pg_bulk.stream(table, frame)
+                    # The date and the source checksum are the same in every row of a batch.
+                    constant = [c for c in (table.partition_key, "source_checksum") if c in table.columns]
+                    stream = pg_bulk.stream(table, frame, constant)
                     self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, stream)
                     # Encoded here while the pool sends (see pg_copy.Stream); if encoding fails, the
                     # COPY it fed rolls back with its table.

@@ -8,7 +8,7 @@ The ADBC reader builds Arrow columns in C (~4x faster than iterating psycopg's C
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -105,16 +105,33 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: TableDef) -> pa.Table:
 COPY_BATCH_ROWS = 16_384
 
 
-def stream(table: TableDef, frame: pd.DataFrame | pa.Table) -> pg_copy.Stream:
+def stream(table: TableDef, frame: pd.DataFrame | pa.Table, constant: Sequence[str] = ()) -> pg_copy.Stream:
     """The rows as a binary COPY stream for `table`: `fill` it on this thread while another thread
-    sends it with `ingest` (see `pg_copy.Stream` for why the work is split so)."""
-    return pg_copy.Stream(to_arrow(frame, table), COPY_BATCH_ROWS)
+    sends it with `ingest` (see `pg_copy.Stream` for why the work is split so).
+
+    Each column named in `constant` that really holds one non-null value in every row leaves the
+    stream and becomes `Stream.constants` (for fraud silver, the date and the source checksum: 8% of
+    the server's COPY time, and half the encoding, 0.66 -> 0.35 s).
+    """
+    data = to_arrow(frame, table)
+    constants = {}
+    for name in constant:
+        values = data.column(name)
+        if not data.num_rows or values.null_count:
+            continue
+        first = values[0]
+        if pc.all(pc.equal(values, first)).as_py():
+            constants[name] = first.as_py()
+    return pg_copy.Stream(data, COPY_BATCH_ROWS, constants)
 
 
 def ingest(
     cursor: Any, table: TableDef, frame: pd.DataFrame | pa.Table | pg_copy.Stream, into: str | None = None
 ) -> int:
-    """Append rows with binary COPY inside the cursor's transaction (into a partition, if named)."""
+    """Append rows with binary COPY inside the cursor's transaction (into a partition, if named).
+
+    A stream's constant columns are not sent: the target must give them as defaults (`Warehouse.stage`
+    sets them on its staging table)."""
     if isinstance(frame, pg_copy.Stream):
         columns, chunks = frame.columns, frame.chunks()
     else:

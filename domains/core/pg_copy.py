@@ -14,7 +14,7 @@ value in the type's binary send format; an int16 -1 trailer).
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -132,7 +132,11 @@ class Stream:
 
     _END = object()
 
-    def __init__(self, table: pa.Table, max_rows: int) -> None:
+    def __init__(self, table: pa.Table, max_rows: int, constants: Mapping[str, Any] | None = None) -> None:
+        # Columns holding one value in every row are not streamed: the receiving table gives them as
+        # its defaults (see `Warehouse.stage`), which spares encoding and parsing them row by row.
+        self.constants = dict(constants or {})
+        table = table.drop_columns(list(self.constants))
         self.columns = copy_columns(table.schema)
         self.num_rows = table.num_rows
         self._table, self._max_rows = table, max_rows

@@ -342,7 +342,7 @@ class Warehouse:
         """
         if not self.is_postgres:
             return None
-        from domains.core import pg_bulk
+        from domains.core import pg_bulk, pg_copy
 
         ds = date.fromisoformat(_ds(ds)).isoformat()
         self.ensure(table)
@@ -350,10 +350,14 @@ class Warehouse:
             if not self._is_partitioned(conn, table.name):
                 return None
         leaf = _leaf_name(table, ds)
+        constants = frame.constants if isinstance(frame, pg_copy.Stream) else {}
         with pg_bulk.connect(self.engine) as conn:
             with conn.cursor() as cur:
                 _create_leaf(cur, table, ds, leaf)
+                _set_defaults(cur, leaf, constants)
                 rows = pg_bulk.ingest(cur, table, frame, into=leaf)
+                # Only this COPY may fill them in: the attached partition keeps no defaults of its own.
+                _set_defaults(cur, leaf, dict.fromkeys(constants))
                 _index_leaf(cur, table, leaf)
             conn.commit()
         return Staged(leaf, rows)
@@ -490,6 +494,21 @@ def _create_leaf(cur: Any, table: TableDef, ds: str, leaf: str) -> None:
         f'CREATE TABLE "{leaf}" (LIKE "{table.name}" INCLUDING DEFAULTS, '
         f'CHECK ("{key}" IS NOT NULL AND "{key}" = \'{ds}\'))'
     )
+
+
+def _set_defaults(cur: Any, leaf: str, defaults: Mapping[str, Any]) -> None:
+    """Set (or, for None, drop) column defaults of a staging table, in one statement."""
+    if not defaults:
+        return
+    from psycopg import sql
+
+    actions = [
+        sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(name))
+        if value is None
+        else sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(sql.Identifier(name), sql.Literal(value))
+        for name, value in defaults.items()
+    ]
+    cur.execute(sql.SQL("ALTER TABLE {} ").format(sql.Identifier(leaf)) + sql.SQL(", ").join(actions))
 
 
 def _index_leaf(cur: Any, table: TableDef, leaf: str) -> None:

@@ -82,3 +82,37 @@ def test_to_number_gives_the_same_answer_on_its_fast_and_slow_paths() -> None:
     assert mixed[0] == 2.0 and mixed[4] == 1.25
     assert mixed[[1, 2, 3, 5, 6]].isna().all()
     assert pd.isna(to_number(pd.Series(["1", "NaN"]))[1])  # the cast accepts it; the pattern does not
+
+
+def test_blank_means_missing_empty_or_only_whitespace_as_strip_judges_it() -> None:
+    from domains.core.quality import blank, missing_any
+
+    values = ["", " ", "\t\n", "\u00a0", "\u3000 ", " x ", "x", None, "0", "\u200b"]
+    expected = [v is None or v.strip() == "" for v in values]
+    assert blank(pd.Series(values, dtype="str")).tolist() == expected
+    assert blank(pd.Series(values, dtype=object)).tolist() == expected
+    # Non-text columns (numbers a source typed) are judged by their text.
+    assert blank(pd.Series([1.5, None, 0.0])).tolist() == [False, True, False]
+    cols = {"a": pd.Series(["x", " ", "y"], dtype="str"), "b": pd.Series(["x", "y", None], dtype="str")}
+    assert missing_any(cols, ["a", "b"]).tolist() == [False, True, True]
+    assert missing_any(cols, ["a"]).tolist() == [False, True, False]
+
+
+def test_row_rules_in_two_halves_give_what_one_pass_gives() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from domains.core.quality import in_row_blocks
+
+    def check(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        number = pd.to_numeric(raw["v"], errors="coerce")
+        return pd.DataFrame({"v": number}), {"bad": number.isna().to_numpy(), "neg": (number < 0).to_numpy()}
+
+    raw = pd.DataFrame({"v": ["1", "x", "-2", "3", None, "5", "-6"]}, index=range(10, 17))
+    whole = check(raw)
+    with ThreadPoolExecutor(1) as pool:
+        halves = in_row_blocks(check, raw, pool, min_rows=0)
+    pd.testing.assert_frame_equal(halves[0], whole[0])
+    assert list(halves[1]) == ["bad", "neg"]
+    for rule in whole[1]:
+        assert halves[1][rule].tolist() == whole[1][rule].tolist()
+    assert in_row_blocks(check, raw, None)[0].equals(whole[0])  # no pool: one pass

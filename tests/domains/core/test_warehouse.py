@@ -249,3 +249,29 @@ def test_staging_works_for_names_near_postgres_identifier_limit(postgres_url: st
         assert len(staged.table) <= 63
         wh.replace_partition(ds, {long: staged})
     assert wh.count(long, "2026-11-20") == 5 and wh.count(long, "2026-11-21") == 4
+
+
+@pytest.mark.postgres
+def test_constant_columns_are_staged_as_defaults_and_leave_none_behind(postgres_url: str) -> None:
+    from domains.core import pg_bulk
+
+    wh = Warehouse(postgres_url)
+    rows = _rows("2026-11-20", 40).assign(label="batch-7f3a")
+    stream = pg_bulk.stream(INDEXED, rows, ["ds", "label", "amount"])
+    # amount varies, so it is streamed whatever the caller claims.
+    assert stream.constants == {"ds": pd.Timestamp("2026-11-20").date(), "label": "batch-7f3a"}
+    assert "amount" in stream.columns and "label" not in stream.columns
+    stream.fill()  # encoded ahead here; the transform encodes while another thread sends
+    staged = wh.stage(INDEXED, "2026-11-20", stream)
+    wh.replace_partition("2026-11-20", {INDEXED: staged})
+    back = wh.read_table(INDEXED, where="ds = :d", params={"d": "2026-11-20"}).sort_values("id")
+    assert len(back) == 40 and set(back["label"]) == {"batch-7f3a"}
+    assert back["amount"].tolist() == pytest.approx(rows["amount"].tolist())
+    defaults = wh.scalar(
+        "SELECT count(*) FROM pg_attrdef WHERE adrelid = to_regclass(:t)", {"t": f'"{staged.table}"'}
+    )
+    assert defaults == 0
+
+    # A null in a named column keeps it in the stream (a default would fill the null in).
+    with_null = _rows("2026-11-21", 4).assign(label=["x", "x", None, "x"])
+    assert pg_bulk.stream(INDEXED, with_null, ["label"]).constants == {}
