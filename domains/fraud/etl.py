@@ -129,8 +129,9 @@ def _history(ctx: StageContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def card_pseudonyms(raw: pd.DataFrame, secret: str) -> pd.Series:
-    """Every raw row's card number as its keyed pseudonym (silver's card_id), aligned with `raw`."""
-    return pseudonymise(raw["cc_num"].astype("str").str.strip(), secret)
+    """Every raw row's card number as its keyed pseudonym (silver's card_id), aligned with `raw`;
+    missing where the number is (a source without the column: all of them, and all are quarantined)."""
+    return pseudonymise(raw_columns(raw, ["cc_num"])["cc_num"].astype("str").str.strip(), secret)
 
 
 def build_silver(

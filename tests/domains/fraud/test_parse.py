@@ -32,3 +32,14 @@ def test_parsing_in_two_halves_matches_one_pass_and_finds_duplicates_across_them
     for rule, mask in one_rules.items():
         assert np.array_equal(rules[rule], mask), rule
     assert sum(m.sum() for m in one_rules.values()) > 50  # the dirty rows did break rules
+
+
+def test_card_pseudonyms_follow_the_raw_rows_and_a_missing_column_gives_missing_ids() -> None:
+    from domains.core.privacy import pseudonymise
+    from domains.fraud.etl import card_pseudonyms
+
+    raw = pd.DataFrame({"cc_num": [" 4000123412341234", None, "4000123412341234"]}, index=[7, 8, 9])
+    ids = card_pseudonyms(raw, "k" * 32)
+    assert ids.index.tolist() == [7, 8, 9] and pd.isna(ids[8])
+    assert ids[7] == ids[9] == pseudonymise(pd.Series(["4000123412341234"]), "k" * 32)[0]
+    assert card_pseudonyms(pd.DataFrame({"amt": ["1"]}), "k" * 32).isna().all()
