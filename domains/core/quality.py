@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -241,6 +242,40 @@ def _skip_decimal_scan_of_numeric_columns() -> None:
         module.convert_pandas_series_decimal_to_float_dtype = numeric_skips
 
 
+def _in_suite_order(results: Sequence[Any], expectations: Sequence[Expectation]) -> list[Any]:
+    """GX's results matched back to the expectations, in suite order. GX lists the expectations that
+    raised (a missing column) first, so results in the order returned would be pinned on the wrong
+    expectations: the broken one reported as passed, a good one as failed."""
+    pending = list(results)
+    ordered = []
+    for exp in expectations:
+        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", exp.kind).lower()
+        for i, res in enumerate(pending):
+            config = res.expectation_config
+            if config.type == kind and all(config.kwargs.get(k) == v for k, v in exp.kwargs.items()):
+                ordered.append(pending.pop(i))
+                break
+        else:
+            raise RuntimeError(f"GX returned no result for {exp.kind} {dict(exp.kwargs)}")
+    return ordered
+
+
+def _raised(info: Mapping[str, Any] | None) -> str | None:
+    """The message of the exception an expectation raised, if any. GX gives it at the top level, or,
+    when a metric failed (a missing column), under that metric's id."""
+    info = info or {}
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    return next((str(e.get("exception_message")) for e in entries if e.get("raised_exception")), None)
+
+
+def _columns_read(exp: Expectation) -> list[str]:
+    """The columns whose values an expectation reads; empty for one about the whole table."""
+    if exp.kind.startswith("ExpectTable") or "row_condition" in exp.kwargs:
+        return []
+    names = [exp.kwargs[k] for k in ("column", "column_A", "column_B") if k in exp.kwargs]
+    return names + list(exp.kwargs.get("column_list", ()))
+
+
 def run_expectations(
     frame: pd.DataFrame, suite_name: str, expectations: Sequence[Expectation]
 ) -> QualityReport:
@@ -259,32 +294,50 @@ def run_expectations(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_def = (
-        context.data_sources.add_pandas(f"{suite_name}_source")
-        .add_dataframe_asset(f"{suite_name}_asset")
-        .add_batch_definition_whole_dataframe(f"{suite_name}_batch")
-    )
-    suite = gx.ExpectationSuite(name=suite_name)
-    for exp in expectations:
-        suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs))
-    outcome = batch_def.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    source = context.data_sources.add_pandas(f"{suite_name}_source")
+
+    def validate(part: str, data: pd.DataFrame, exps: Sequence[Expectation]) -> list[Any]:
+        batch_def = source.add_dataframe_asset(f"{suite_name}_{part}").add_batch_definition_whole_dataframe(
+            f"{suite_name}_{part}_batch"
+        )
+        suite = gx.ExpectationSuite(name=f"{suite_name}_{part}")
+        for exp in exps:
+            suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs))
+        return _in_suite_order(
+            batch_def.get_batch(batch_parameters={"dataframe": data}).validate(suite).results, exps
+        )
+
+    # Column expectations see only the columns they name: GX drops a column's null rows by filtering
+    # the whole frame, every text column included (62 filters, 0.55 s of fraud's 495k-row suite).
+    used = {id(e): _columns_read(e) for e in expectations}
+    by_column = [e for e in expectations if used[id(e)]]
+    by_table = [e for e in expectations if not used[id(e)]]
+    columns = list(dict.fromkeys(c for e in by_column for c in used[id(e)]))
+    if by_column and len(columns) < len(frame.columns):
+        narrow = frame[[c for c in columns if c in frame.columns]]
+        found = dict(zip(map(id, by_column), validate("columns", narrow, by_column), strict=True))
+        if by_table:
+            found.update(zip(map(id, by_table), validate("table", frame, by_table), strict=True))
+        gx_results = [found[id(e)] for e in expectations]
+    else:
+        gx_results = validate("all", frame, expectations)
     results = []
-    for res, exp in zip(outcome.results, expectations, strict=True):
-        raised = bool(res.exception_info and res.exception_info.get("raised_exception"))
+    for res, exp in zip(gx_results, expectations, strict=True):
+        raised = _raised(res.exception_info)
         detail = res.result or {}
         observed = {
             k: detail[k]
             for k in ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
             if detail.get(k) is not None
         }
-        if raised:
-            observed["exception"] = str(res.exception_info.get("exception_message"))[:500]
+        if raised is not None:
+            observed["exception"] = raised[:500]
         results.append(
             {
                 "expectation": exp.kind,
                 "column": exp.column,
                 "kwargs": dict(exp.kwargs),
-                "success": bool(res.success) and not raised,
+                "success": bool(res.success) and raised is None,
                 "observed": observed,
             }
         )

@@ -116,3 +116,28 @@ def test_row_rules_in_two_halves_give_what_one_pass_gives() -> None:
     for rule in whole[1]:
         assert halves[1][rule].tolist() == whole[1][rule].tolist()
     assert in_row_blocks(check, raw, None)[0].equals(whole[0])  # no pool: one pass
+
+
+def test_column_expectations_judge_their_columns_and_table_ones_the_whole_frame_in_suite_order() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [1.0, 2.0, 2.0, None],
+            "v": [1.0, 5.0, 3.0, 4.0],
+            "note": ["a", "b", None, "d"],
+            "other": ["x"] * 4,
+        }
+    )
+    suite = [
+        Expectation("ExpectTableColumnsToMatchOrderedList", {"column_list": ["id", "v", "note", "other"]}),
+        Expectation("ExpectColumnValuesToBeUnique", {"column": "id"}),
+        Expectation("ExpectTableRowCountToBeBetween", {"min_value": 4, "max_value": 4}),
+        Expectation("ExpectColumnValuesToBeBetween", {"column": "v", "min_value": 0, "max_value": 4}),
+        Expectation("ExpectCompoundColumnsToBeUnique", {"column_list": ["id", "v"]}),
+        Expectation("ExpectColumnValuesToNotBeNull", {"column": "missing_column"}),
+    ]
+    report = run_expectations(frame, "t", suite)
+    assert [r["expectation"] for r in report.results] == [e.kind for e in suite]
+    assert [r["success"] for r in report.results] == [True, False, True, False, True, False]
+    assert report.results[3]["observed"]["unexpected_count"] == 1
+    assert report.results[2]["observed"]["observed_value"] == 4
+    assert "exception" in report.results[5]["observed"]
