@@ -8,6 +8,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,6 +86,7 @@ def bench_etl(server_url: str, rows: int, repeats: int) -> dict[str, Any]:
         load_vs_copy = bench_load_vs_copy(url, silver_path, repeats)
     finally:
         _drop_database(handle)
+        shutil.rmtree(work, ignore_errors=True)  # hundreds of MB of CSV, bronze and hand-offs
     total = [sum(r.values()) for r in runs]
     best = min(range(len(runs)), key=lambda i: total[i])
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -113,6 +114,7 @@ def bench_api(seconds: float = 8.0, rounds: int = 2, concurrency: int = 32) -> d
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait(timeout=20)
+        shutil.rmtree(base, ignore_errors=True)
 
     def summary(name: str) -> dict[str, Any]:
         rps = [r["requests_per_second"] for r in runs[name]]

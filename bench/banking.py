@@ -5,6 +5,7 @@ PostgreSQL, after a warm-up day that loads the customer book and the AML history
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -60,6 +61,7 @@ def bench_banking_etl(server_url: str, rows: int, repeats: int) -> dict[str, Any
             runs.append(stage_times)
     finally:
         _drop_database(handle)
+        shutil.rmtree(work, ignore_errors=True)  # hundreds of MB of CSV, bronze and hand-offs
     total = [sum(r.values()) for r in runs]
     best = min(range(len(runs)), key=lambda i: total[i])
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -46,6 +47,7 @@ def bench_restaurant_api(repeats: int = 5, singles: int = 300) -> dict[str, Any]
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        shutil.rmtree(base, ignore_errors=True)
     seconds = statistics.median(times)
     single.sort()
     return {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -67,9 +66,14 @@ def raw_columns(raw: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]
 NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
+def _text(values: pd.Series) -> pa.Array:
+    """A column as Arrow text (what a source typed, e.g. numbers, judged by its text), nulls kept."""
+    return pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+
+
 def to_number(values: pd.Series) -> pd.Series:
     """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
-    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    text = _text(values)
     # Fast path for a clean column: one cast, no regex. Arrow's cast also takes "nan" and "inf" (the
     # pattern does not) and refuses padding (the pattern allows it), so only an all-finite result is
     # the same as the pattern's; anything else goes the long way.
@@ -99,7 +103,7 @@ def blank(values: pd.Series) -> np.ndarray:
     `utf8_is_space` stops at the first non-blank character, so a normal value costs one byte read;
     stripping every value and comparing it with "" copied each column and cost 3x as much.
     """
-    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
+    text = _text(values)
     empty = pc.equal(pc.binary_length(text), 0)
     return pc.fill_null(pc.or_(empty, pc.utf8_is_space(text)), True).to_numpy(zero_copy_only=False)
 
@@ -242,21 +246,21 @@ def _skip_decimal_scan_of_numeric_columns() -> None:
         module.convert_pandas_series_decimal_to_float_dtype = numeric_skips
 
 
-def _in_suite_order(results: Sequence[Any], expectations: Sequence[Expectation]) -> list[Any]:
-    """GX's results matched back to the expectations, in suite order. GX lists the expectations that
-    raised (a missing column) first, so results in the order returned would be pinned on the wrong
-    expectations: the broken one reported as passed, a good one as failed."""
+def _in_suite_order(results: Sequence[Any], expected: Sequence[Any]) -> list[Any]:
+    """GX's results matched back to the GX expectations they judge, in suite order. GX lists the
+    expectations that raised (a missing column) first, so results in the order returned would be
+    pinned on the wrong expectations: the broken one reported as passed, a good one as failed."""
     pending = list(results)
     ordered = []
-    for exp in expectations:
-        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", exp.kind).lower()
+    for exp in expected:
+        want = exp.configuration
         for i, res in enumerate(pending):
-            config = res.expectation_config
-            if config.type == kind and all(config.kwargs.get(k) == v for k, v in exp.kwargs.items()):
+            got = res.expectation_config
+            if got.type == want.type and all(got.kwargs.get(k) == v for k, v in want.kwargs.items()):
                 ordered.append(pending.pop(i))
                 break
         else:
-            raise RuntimeError(f"GX returned no result for {exp.kind} {dict(exp.kwargs)}")
+            raise RuntimeError(f"GX returned no result for {want.type} {dict(want.kwargs)}")
     return ordered
 
 
@@ -301,26 +305,27 @@ def run_expectations(
             f"{suite_name}_{part}_batch"
         )
         suite = gx.ExpectationSuite(name=f"{suite_name}_{part}")
-        for exp in exps:
-            suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs))
-        return _in_suite_order(
-            batch_def.get_batch(batch_parameters={"dataframe": data}).validate(suite).results, exps
-        )
+        expected = [suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs)) for exp in exps]
+        outcome = batch_def.get_batch(batch_parameters={"dataframe": data}).validate(suite)
+        return _in_suite_order(outcome.results, expected)
 
     # Column expectations see only the columns they name: GX drops a column's null rows by filtering
     # the whole frame, every text column included (62 filters, 0.55 s of fraud's 495k-row suite).
-    used = {id(e): _columns_read(e) for e in expectations}
-    by_column = [e for e in expectations if used[id(e)]]
-    by_table = [e for e in expectations if not used[id(e)]]
-    columns = list(dict.fromkeys(c for e in by_column for c in used[id(e)]))
-    if by_column and len(columns) < len(frame.columns):
-        narrow = frame[[c for c in columns if c in frame.columns]]
-        found = dict(zip(map(id, by_column), validate("columns", narrow, by_column), strict=True))
-        if by_table:
-            found.update(zip(map(id, by_table), validate("table", frame, by_table), strict=True))
-        gx_results = [found[id(e)] for e in expectations]
+    reads = [_columns_read(e) for e in expectations]
+    columns = list(dict.fromkeys(c for r in reads for c in r if c in frame.columns))
+    if any(reads) and len(columns) < len(frame.columns):
+        parts = [
+            ("columns", frame[columns], [i for i, r in enumerate(reads) if r]),
+            ("table", frame, [i for i, r in enumerate(reads) if not r]),
+        ]
     else:
-        gx_results = validate("all", frame, expectations)
+        parts = [("all", frame, list(range(len(expectations))))]
+    gx_results: list[Any] = [None] * len(expectations)
+    for part, data, positions in parts:
+        if positions:
+            judged = validate(part, data, [expectations[i] for i in positions])
+            for i, res in zip(positions, judged, strict=True):
+                gx_results[i] = res
     results = []
     for res, exp in zip(gx_results, expectations, strict=True):
         raised = _raised(res.exception_info)
