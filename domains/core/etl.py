@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +193,41 @@ def handoff(
     }
 
 
+def prune_handoffs(ctx: StageContext, checksum: str, keep_days: int) -> int:
+    """Delete hand-off files load no longer needs, after a load of `checksum` for the run's date: the
+    date's files from other (superseded) extracts, and files of dates more than `keep_days` before it
+    that were also written more than `keep_days` ago. Returns how many files went.
+
+    The warehouse holds what they held; keeping `keep_days` of them lets load be re-run alone for a
+    recent date. The write-time condition spares a backfill's files between its transform and its
+    load. Without pruning they grow by ~200 MB a day at 500k fraud rows, and each is one more copy of
+    silver's (pseudonymised) personal data for an erasure to find.
+    """
+    root = partition_dir(ctx.data_dir, ctx.spec.name, "silver", ctx.ds).parent
+    if not root.is_dir():
+        return 0
+    cutoff = ctx.day - timedelta(days=keep_days)
+    written_before = time.time() - keep_days * 86_400
+    doomed: list[Path] = []
+    for folder in root.glob("ds=*"):
+        try:
+            day = date.fromisoformat(folder.name.removeprefix("ds="))
+        except ValueError:
+            continue  # not ours: leave what we did not write
+        if day == ctx.day:
+            doomed += [f for f in folder.glob("*.parquet") if not f.name.startswith(f"{checksum[:16]}.")]
+        elif day < cutoff:
+            doomed += [f for f in folder.glob("*.parquet") if f.stat().st_mtime < written_before]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    for folder in {p.parent for p in doomed}:
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if doomed:
+        ctx.progress(f"pruned {len(doomed)} hand-off files", keep_days=keep_days)
+    return len(doomed)
+
+
 def transform_result(ctx: StageContext, names: Sequence[str]) -> dict[str, Any]:
     """Transform's result from XCom, else rebuilt from the files it left for the latest extract."""
     if "transform" in ctx.upstream:
@@ -256,8 +292,10 @@ def load_partition(
             f"!= bronze {prev['bronze_rows']}"
         )
     ctx.progress(f"loaded partition ds={ctx.ds}", written=written)
+    pruned = prune_handoffs(ctx, prev["checksum"], ctx.settings.handoff_retention_days)
     return {
         "written": written,
+        "handoff_files_pruned": pruned,
         "silver_rows": silver_n,
         "quarantined_rows": quarantine_n,
         "bronze_rows": int(prev["bronze_rows"]),

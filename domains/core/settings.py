@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
     alert_webhook_url: str | None = None
     cpu_hour_cost_usd: float = Field(default=0.048, ge=0)
+    # Days of transform's Parquet hand-off files kept before the run's date (load prunes older ones).
+    handoff_retention_days: int = Field(default=7, ge=0)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     # Prediction APIs (one process per domain; see api/).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -140,3 +142,39 @@ def test_load_copies_the_handoff_when_the_staged_table_is_gone(postgres_env) -> 
         conn.exec_driver_sql(f'DROP TABLE "{transform["staged"]["silver"]["table"]}"')
     load = run_stage("fraud", "load", DAY, upstream={"extract": extract, "transform": transform})
     assert load["silver_rows"] == transform["silver_rows"] == ctx.warehouse.count(SILVER, DAY)
+
+
+def test_load_prunes_old_and_superseded_handoffs_and_nothing_else(isolated_env, monkeypatch) -> None:
+    from domains.core.bronze import partition_dir
+
+    monkeypatch.setenv("FRAUD_ROWS_PER_DAY", "2000")
+    monkeypatch.setenv("HANDOFF_RETENTION_DAYS", "2")
+    old, kept = "2026-11-17", "2026-11-18"  # three and two days before DAY
+    run_pipeline("fraud", old, stages=ETL)
+    run_pipeline("fraud", kept, stages=ETL)
+    root = partition_dir(make_context("fraud", DAY).data_dir, "fraud", "silver", DAY).parent
+    # Both days' files as if written on their dates; a file of an old date written just now (a
+    # backfill whose load has not run yet) stays.
+    for day in (old, kept):
+        written = pd.Timestamp(day).timestamp()
+        for f in (root / f"ds={day}").glob("*.parquet"):
+            os.utime(f, (written, written))
+    backfill = root / "ds=2026-11-01" / "0123456789abcdef.silver.parquet"
+    backfill.parent.mkdir()
+    backfill.write_bytes(b"PAR1")
+    (root / f"ds={DAY}").mkdir()
+    superseded = root / f"ds={DAY}" / "0123456789abcdef.silver.parquet"  # an earlier extract's
+    superseded.write_bytes(b"PAR1")
+    stray = root / "ds=someday"  # not a date: not ours to judge
+    stray.mkdir()
+
+    result = run_pipeline("fraud", DAY, stages=ETL)
+
+    assert result["load"]["handoff_files_pruned"] == 4 + 1
+    assert not (root / f"ds={old}").exists() and not superseded.exists()
+    assert stray.exists() and backfill.exists()
+    assert len(list((root / f"ds={kept}").glob("*.parquet"))) == 4
+    today = [p.name for p in (root / f"ds={DAY}").glob("*.parquet")]
+    assert len(today) == 4 and all(n.startswith(result["extract"]["checksum"][:16]) for n in today)
+    # A kept date's load can still run alone, from its files.
+    assert run_stage("fraud", "load", kept)["silver_rows"] > 0
