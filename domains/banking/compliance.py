@@ -31,7 +31,7 @@ from domains.banking.schema import (
     WAREHOUSE_TABLES,
     catalogue,
 )
-from domains.core import ops
+from domains.core import etl, ops
 from domains.core.pipeline import StageContext, make_context
 from domains.core.warehouse import TableDef, Warehouse
 
@@ -80,6 +80,7 @@ def purge(ctx: StageContext, retention_years: Mapping[str, int]) -> dict[str, in
     counts = wh.execute_audited(statements, ops.AUDIT, audit)
     purged = {n: c for n, c in zip(names, counts, strict=True) if c}
     if purged:
+        etl.forget_loaded(ctx.data_dir, "banking")  # no hand-off file may bring purged rows back
         ctx.progress("retention purge removed expired partitions", purged=purged)
     return purged
 
@@ -195,6 +196,8 @@ def erase(ctx: StageContext, customer_id: str, reason: str, requested_by: str) -
         "counterparty_rows": sum(counts[2 : 2 + len(ibans)]),
         "quarantine_rows": sum(counts[2 + len(ibans) :]),
         "files": scrub_files(ctx.data_dir, keys),
+        # Erased rows differ between the warehouse (pseudonymised) and the files (emptied).
+        "loaded_markers_withdrawn": etl.forget_loaded(ctx.data_dir, "banking"),
     }
     ctx.progress(f"erased customer {customer_id}", **{k: v for k, v in result.items() if k != "customer_id"})
     return result

@@ -299,8 +299,7 @@ def _master_data(ctx: StageContext) -> tuple[pd.Index, pd.Series]:
 
 def _history(ctx: StageContext) -> pd.DataFrame:
     """Yesterday's transactions: the start of today's 24-hour AML windows."""
-    prev = (ctx.day - timedelta(days=1)).isoformat()
-    return ctx.warehouse.read_table(TRANSACTIONS, aml.HISTORY_COLUMNS, where="ds = :p", params={"p": prev})
+    return etl.read_earlier(ctx, TRANSACTIONS, "silver", ctx.day - timedelta(days=1), aml.HISTORY_COLUMNS)
 
 
 def _quarantine(

@@ -451,10 +451,8 @@ class Warehouse:
         if self.is_postgres:
             from domains.core import pg_bulk
 
-            frame = _arrow_to_pandas(pg_bulk.read_arrow(self.engine, sql, params or {}))
-        else:
-            frame = self.read_sql(sql, params)
-        return _typed(frame, table, columns)
+            return frame_from_arrow(pg_bulk.read_arrow(self.engine, sql, params or {}), table, columns)
+        return _typed(self.read_sql(sql, params), table, columns)
 
     def count(self, table: TableDef, ds: date | str | None = None) -> int:
         if not self.has_table(table.name):
@@ -618,6 +616,11 @@ def _executemany_into(conn: Connection, table: TableDef, frame: pd.DataFrame) ->
     names = ", ".join(f'"{c}"' for c in table.columns)
     marks = ", ".join("?" for _ in table.columns)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+
+
+def frame_from_arrow(data: pa.Table, table: TableDef, columns: list[str]) -> pd.DataFrame:
+    """Arrow rows of `table` as `read_table` returns them (same dtypes, whatever the Arrow source)."""
+    return _typed(_arrow_to_pandas(data), table, columns)
 
 
 def _arrow_to_pandas(data: pa.Table) -> pd.DataFrame:

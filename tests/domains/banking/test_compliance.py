@@ -4,6 +4,7 @@ hand-off files while aggregates stay true; the retention purge; column classific
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from domains.banking.schema import (
     catalogue,
     classify,
 )
-from domains.core import ops
+from domains.core import etl, ops
 from domains.core.pipeline import make_context, run_pipeline
 
 DAY = "2026-11-19"
@@ -66,8 +67,14 @@ def test_erasure_leaves_no_trace_and_keeps_aggregates(small_bank: dict, isolated
     gold_before = wh.read_table(GOLD_DAILY)
     counts_before = {t.name: wh.count(t) for t in WAREHOUSE_TABLES}
 
+    assert etl._loaded_handoff(ctx, ctx.day, "silver") is not None  # the load vouched for its files
+
     result = compliance.erase(ctx, cid, reason="DSR-2026-0042", requested_by="dpo@society.example")
     assert result["customer_rows"] >= 1 and result["quarantine_rows"] >= 1 and result["files"] >= 1
+    # Erased cells now differ between the files (emptied) and the warehouse (pseudonymised): the next
+    # day's transform must read this day's transactions from the warehouse.
+    assert result["loaded_markers_withdrawn"] == 1
+    assert etl._loaded_handoff(ctx, ctx.day, "silver") is None
 
     # Nothing unique to the person anywhere in the warehouse; their own rows hold no personal field.
     for table, frame in _everything(wh).items():
@@ -111,8 +118,11 @@ def test_erasing_an_unknown_customer_fails_clearly(small_bank: dict, capsys) -> 
 
 def test_purge_applies_retention_per_table_with_an_audit_row(small_bank: dict) -> None:
     later = make_context("banking", "2034-01-01")  # seven years and a bit after the load
+    assert etl._loaded_handoff(make_context("banking", DAY), date(2026, 11, 19), "silver") is not None
     purged = compliance.purge(later, {"transactions": 7, "quarantine": 2, "gold": 10})
     wh = later.warehouse
+    # No hand-off file may stand in for the purged rows.
+    assert etl._loaded_handoff(make_context("banking", DAY), date(2026, 11, 19), "silver") is None
     assert purged[TRANSACTIONS.name] > 0 and purged[QUARANTINE.name] > 0
     assert wh.count(TRANSACTIONS) == 0 and wh.count(QUARANTINE) == 0
     assert wh.count(GOLD_DAILY) == 1 and wh.count(CUSTOMERS) > 0  # within retention / master data

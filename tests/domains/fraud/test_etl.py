@@ -157,7 +157,7 @@ def test_load_prunes_old_and_superseded_handoffs_and_nothing_else(isolated_env, 
     # backfill whose load has not run yet) stays.
     for day in (old, kept):
         written = pd.Timestamp(day).timestamp()
-        for f in (root / f"ds={day}").glob("*.parquet"):
+        for f in (root / f"ds={day}").iterdir():
             os.utime(f, (written, written))
     backfill = root / "ds=2026-11-01" / "0123456789abcdef.silver.parquet"
     backfill.parent.mkdir()
@@ -170,7 +170,7 @@ def test_load_prunes_old_and_superseded_handoffs_and_nothing_else(isolated_env, 
 
     result = run_pipeline("fraud", DAY, stages=ETL)
 
-    assert result["load"]["handoff_files_pruned"] == 4 + 1
+    assert result["load"]["handoff_files_pruned"] == 4 + 1 + 1  # old date's files and marker, superseded
     assert not (root / f"ds={old}").exists() and not superseded.exists()
     assert stray.exists() and backfill.exists()
     assert len(list((root / f"ds={kept}").glob("*.parquet"))) == 4
@@ -178,3 +178,52 @@ def test_load_prunes_old_and_superseded_handoffs_and_nothing_else(isolated_env, 
     assert len(today) == 4 and all(n.startswith(result["extract"]["checksum"][:16]) for n in today)
     # A kept date's load can still run alone, from its files.
     assert run_stage("fraud", "load", kept)["silver_rows"] > 0
+
+
+@pytest.mark.postgres
+def test_history_from_a_vouched_handoff_equals_history_from_the_warehouse(postgres_env) -> None:
+    """Yesterday's silver is read from its hand-off file only while its load's marker vouches for it,
+    and the features come out the same either way."""
+    from datetime import date
+
+    from domains.core import etl
+
+    yesterday = "2026-11-19"
+    run_pipeline("fraud", yesterday, stages=ETL)
+    ctx = make_context("fraud", DAY)
+    day_before = date(2026, 11, 19)
+    assert etl._loaded_handoff(ctx, day_before, "silver") is not None
+    extract = run_stage("fraud", "extract", DAY)
+    from_file = run_stage("fraud", "transform", DAY, upstream={"extract": extract})
+    silver_path = from_file["paths"]["silver"]
+    with_file = pd.read_parquet(silver_path)
+    assert with_file["card_history_n"].gt(0).any()  # yesterday's rows did feed the features
+
+    # A transform re-run rewrites the date's files: its marker goes until load vouches again.
+    run_stage("fraud", "transform", yesterday)
+    assert etl._loaded_handoff(ctx, day_before, "silver") is None
+    from_db = run_stage("fraud", "transform", DAY, upstream={"extract": extract})
+    pd.testing.assert_frame_equal(pd.read_parquet(from_db["paths"]["silver"]), with_file)
+    run_stage("fraud", "load", yesterday)
+    assert etl._loaded_handoff(ctx, day_before, "silver") is not None
+
+
+def test_a_marker_that_disagrees_with_its_file_is_ignored(isolated_env) -> None:
+    import json
+    from datetime import date
+
+    from domains.core import etl
+
+    run_pipeline("fraud", DAY, stages=ETL)
+    ctx = make_context("fraud", "2026-11-21")
+    day = date(2026, 11, 20)
+    [marker] = etl.partition_dir(ctx.data_dir, "fraud", "silver", day).glob(f"*{etl.LOADED_MARKER}")
+    loaded = json.loads(marker.read_text())
+    assert etl._loaded_handoff(ctx, day, "silver") is not None
+    marker.write_text(json.dumps({**loaded, "rows": {**loaded["rows"], "silver": 1}}))  # a torn file
+    assert etl._loaded_handoff(ctx, day, "silver") is None
+    marker.write_text("{not json")
+    assert etl._loaded_handoff(ctx, day, "silver") is None
+    # The warehouse answers instead, with the same rows.
+    history = etl.read_earlier(ctx, SILVER, "silver", day, ["card_id", "amt"])
+    assert len(history) == ctx.warehouse.count(SILVER, DAY) > 0
