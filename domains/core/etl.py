@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
@@ -92,6 +93,18 @@ def check_batch(
             f"{report.describe_failures()}"
         )
     return report
+
+
+# Beside a date's hand-off files: which set of files a transform wrote (its token), and that a load
+# put exactly their rows in the warehouse.
+LOADED_MARKER = ".loaded.json"
+HANDOFF_MANIFEST = ".handoff.json"
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
 
 
 def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> dict[str, str]:
@@ -186,7 +199,12 @@ def handoff(
         # 500k fraud rows), and the write competes for the CPU with the staging COPY.
         frame.to_parquet(tmp, index=False, compression="none", use_dictionary=False, write_statistics=False)
         tmp.replace(path)
+    # Names this set of files: a load vouches for them only if they are still the set its transform
+    # wrote (a later transform of the date may have replaced them, see `_mark_loaded`).
+    token = uuid.uuid4().hex
+    _write_json(folder / f"{part.checksum[:16]}{HANDOFF_MANIFEST}", {"token": token, "files": list(paths)})
     return {
+        "handoff_token": token,
         "staged": staged.result() if staged else {},
         "paths": paths,
         "bronze_rows": part.rows,
@@ -220,7 +238,11 @@ def prune_handoffs(ctx: StageContext, checksum: str, keep_days: int) -> int:
             day = date.fromisoformat(folder.name.removeprefix("ds="))
         except ValueError:
             continue  # not ours: leave what we did not write
-        files = [*folder.glob("*.parquet"), *folder.glob(f"*{LOADED_MARKER}")]
+        files = [
+            f
+            for pattern in ("*.parquet", f"*{LOADED_MARKER}", f"*{HANDOFF_MANIFEST}")
+            for f in folder.glob(pattern)
+        ]
         if day == ctx.day:
             doomed += [f for f in files if not f.name.startswith(f"{checksum[:16]}.")]
         elif day < cutoff:
@@ -235,9 +257,6 @@ def prune_handoffs(ctx: StageContext, checksum: str, keep_days: int) -> int:
     return len(doomed)
 
 
-LOADED_MARKER = ".loaded.json"
-
-
 def _mark_loaded(ctx: StageContext, prev: Mapping[str, Any], rows: Mapping[str, int]) -> None:
     """Record, beside the hand-off files, that the warehouse now holds exactly their rows for the date.
 
@@ -248,10 +267,15 @@ def _mark_loaded(ctx: StageContext, prev: Mapping[str, Any], rows: Mapping[str, 
     folder = Path(next(iter(paths.values()))).parent
     if not all(Path(p).exists() for p in paths.values()):
         return  # loaded from a staged table whose files are gone: nothing to vouch for
+    if prev.get("handoff_token"):  # else load read the files on disk themselves (a CLI re-run)
+        try:
+            written = json.loads((folder / f"{prev['checksum'][:16]}{HANDOFF_MANIFEST}").read_text())
+        except (OSError, ValueError):
+            return
+        if written.get("token") != prev["handoff_token"]:
+            return  # another transform replaced the files after the one whose rows were loaded
     marker = folder / f"{prev['checksum'][:16]}{LOADED_MARKER}"
-    tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"checksum": prev["checksum"], "run_id": ctx.run_id, "rows": dict(rows)}))
-    tmp.replace(marker)
+    _write_json(marker, {"checksum": prev["checksum"], "run_id": ctx.run_id, "rows": dict(rows)})
 
 
 def forget_loaded(data_dir: Path, domain: str) -> int:

@@ -170,7 +170,9 @@ def test_load_prunes_old_and_superseded_handoffs_and_nothing_else(isolated_env, 
 
     result = run_pipeline("fraud", DAY, stages=ETL)
 
-    assert result["load"]["handoff_files_pruned"] == 4 + 1 + 1  # old date's files and marker, superseded
+    assert (
+        result["load"]["handoff_files_pruned"] == 4 + 2 + 1
+    )  # old date's files, their two JSONs; superseded
     assert not (root / f"ds={old}").exists() and not superseded.exists()
     assert stray.exists() and backfill.exists()
     assert len(list((root / f"ds={kept}").glob("*.parquet"))) == 4
@@ -227,3 +229,20 @@ def test_a_marker_that_disagrees_with_its_file_is_ignored(isolated_env) -> None:
     # The warehouse answers instead, with the same rows.
     history = etl.read_earlier(ctx, SILVER, "silver", day, ["card_id", "amt"])
     assert len(history) == ctx.warehouse.count(SILVER, DAY) > 0
+
+
+def test_a_load_vouches_only_for_the_files_its_own_transform_wrote(isolated_env, monkeypatch) -> None:
+    from datetime import date
+
+    from domains.core import etl
+
+    monkeypatch.setenv("FRAUD_ROWS_PER_DAY", "2000")
+    extract = run_stage("fraud", "extract", DAY)
+    first = run_stage("fraud", "transform", DAY, upstream={"extract": extract})
+    second = run_stage("fraud", "transform", DAY, upstream={"extract": extract})  # replaces the files
+    next_day, day = make_context("fraud", "2026-11-21"), date(2026, 11, 20)
+
+    run_stage("fraud", "load", DAY, upstream={"extract": extract, "transform": first})  # e.g. a retry
+    assert etl._loaded_handoff(next_day, day, "silver") is None
+    run_stage("fraud", "load", DAY, upstream={"extract": extract, "transform": second})
+    assert etl._loaded_handoff(next_day, day, "silver") is not None
