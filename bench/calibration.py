@@ -68,13 +68,16 @@ def calibrate(database_url: str, rows: int = ROWS) -> dict[str, Any]:
     COPY of half as many; the defaults are what `bench/results` quote."""
     from sqlalchemy.engine import make_url
 
+    from domains.core.pg_bulk import adbc_uri
+    from domains.core.warehouse import normalise_url
+
     _cpu_workload(max(rows // 10, 100))  # imports and first-touch allocations, not the machine's speed
     cpu = []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
         _cpu_workload(rows)
         cpu.append(time.perf_counter() - t0)
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = adbc_uri(make_url(normalise_url(database_url)))
     copy = [_copy_workload(dsn, rows // 2) for _ in range(REPEATS)]
     return {
         "rows": rows,

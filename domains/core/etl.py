@@ -99,6 +99,12 @@ def check_batch(
 # put exactly their rows in the warehouse.
 LOADED_MARKER = ".loaded.json"
 HANDOFF_MANIFEST = ".handoff.json"
+_HANDOFF_FILES = ("*.parquet", f"*{LOADED_MARKER}", f"*{HANDOFF_MANIFEST}")
+
+
+def _handoff_root(data_dir: Path, domain: str) -> Path:
+    """The folder holding a domain's `ds=<date>` hand-off folders."""
+    return partition_dir(data_dir, domain, "silver", "_").parent
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -227,7 +233,7 @@ def prune_handoffs(ctx: StageContext, checksum: str, keep_days: int) -> int:
     load. Without pruning they grow by ~200 MB a day at 500k fraud rows, and each is one more copy of
     silver's (pseudonymised) personal data for an erasure to find.
     """
-    root = partition_dir(ctx.data_dir, ctx.spec.name, "silver", ctx.ds).parent
+    root = _handoff_root(ctx.data_dir, ctx.spec.name)
     if not root.is_dir():
         return 0
     cutoff = ctx.day - timedelta(days=keep_days)
@@ -238,11 +244,7 @@ def prune_handoffs(ctx: StageContext, checksum: str, keep_days: int) -> int:
             day = date.fromisoformat(folder.name.removeprefix("ds="))
         except ValueError:
             continue  # not ours: leave what we did not write
-        files = [
-            f
-            for pattern in ("*.parquet", f"*{LOADED_MARKER}", f"*{HANDOFF_MANIFEST}")
-            for f in folder.glob(pattern)
-        ]
+        files = [f for pattern in _HANDOFF_FILES for f in folder.glob(pattern)]
         if day == ctx.day:
             doomed += [f for f in files if not f.name.startswith(f"{checksum[:16]}.")]
         elif day < cutoff:
@@ -263,7 +265,7 @@ def _mark_loaded(ctx: StageContext, prev: Mapping[str, Any], rows: Mapping[str, 
     Written after the load committed; `handoff` deletes it before it rewrites the files, so it never
     vouches for files that differ from the warehouse. Erasure and purge delete it (`forget_loaded`).
     """
-    paths = prev.get("paths") or _handoff_paths(ctx, prev["checksum"], list(rows))
+    paths = prev["paths"]  # transform's result always names them, from XCom or rebuilt from disk
     folder = Path(next(iter(paths.values()))).parent
     if not all(Path(p).exists() for p in paths.values()):
         return  # loaded from a staged table whose files are gone: nothing to vouch for
@@ -281,7 +283,7 @@ def _mark_loaded(ctx: StageContext, prev: Mapping[str, Any], rows: Mapping[str, 
 def forget_loaded(data_dir: Path, domain: str) -> int:
     """Withdraw every loaded marker of `domain` (after an erasure or a purge changed the warehouse
     under them): later transforms read earlier dates from the warehouse. Returns how many went."""
-    markers = list(Path(data_dir, domain, "silver").glob(f"ds=*/*{LOADED_MARKER}"))
+    markers = list(_handoff_root(data_dir, domain).glob(f"ds=*/*{LOADED_MARKER}"))
     for marker in markers:
         marker.unlink(missing_ok=True)
     return len(markers)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy.engine import URL
 
 from domains.core import pg_copy
 
@@ -34,9 +35,10 @@ _BINARY_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def adbc_uri(engine: Engine) -> str:
-    """The libpq URI of a SQLAlchemy PostgreSQL engine (same host, user, password, database)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def adbc_uri(engine: Engine | URL) -> str:
+    """The libpq URI of a SQLAlchemy PostgreSQL engine or URL (same host, user, password, database)."""
+    url = engine if isinstance(engine, URL) else engine.url
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def connect(engine: Engine) -> Any:

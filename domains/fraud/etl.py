@@ -137,44 +137,29 @@ def build_silver(
     checksum: str,
     history: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     card_ids: pd.Series | None = None,
-    pool: Executor | None = None,
 ) -> pd.DataFrame:
     """Clean rows, personal data dropped or pseudonymised, with their model features.
 
     `card_ids` are `card_pseudonyms(raw, ...)` if already made (the transform makes them beside the
-    parse). With a `pool`, the per-card features (sorts and windows over today and history, mostly
-    numpy that releases the GIL) are computed there while this thread assembles the rest."""
+    parse)."""
     if card_ids is None:
         card_ids = card_pseudonyms(raw, ctx.settings.pseudonym_secret.get_secret_value())
-    history, prior_risk = history if history is not None else _history(ctx)
     # Filter only the raw columns silver keeps: taking 20+ text columns row by row is the cost here.
     kept = ["merchant", "category", "gender", "city", "state", "zip", "job"]
     rows = raw[kept].loc[valid].reset_index(drop=True)
     t = typed.loc[valid].reset_index(drop=True)
-    card_input = pd.DataFrame(
-        {
-            "card_id": card_ids.loc[valid].reset_index(drop=True),
-            "trans_ts": t["trans_ts"],
-            "amt": t["amt"].astype(float),
-            "category": rows["category"],
-        }
-    )
-    if pool is None:
-        card = features.card_features(card_input, history)
-    else:
-        card_job = pool.submit(features.card_features, card_input, history)
     silver = pd.DataFrame(
         {
             "ds": ctx.ds,
             "trans_num": t["trans_num"],
-            "card_id": card_input["card_id"],
+            "card_id": card_ids.loc[valid].reset_index(drop=True),
             "trans_ts": t["trans_ts"],
             "unix_time": t["unix_time"]
             .fillna((t["trans_ts"] - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1))
             .astype("int64"),
             "merchant": rows["merchant"],
             "category": rows["category"],
-            "amt": card_input["amt"],
+            "amt": t["amt"].astype(float),
             "gender": rows["gender"],
             "city": rows["city"],
             "state": rows["state"],
@@ -189,26 +174,29 @@ def build_silver(
             "age": ((t["trans_ts"] - t["dob"]).dt.days / 365.25).astype(float),
         }
     )
+    history, prior_risk = history if history is not None else _history(ctx)
+    card = features.card_features(silver, history)
     hour, night = features.time_features(silver["trans_ts"])
-    row_features = {
-        "amt_log": np.log1p(silver["amt"]),
-        "hour": hour,
-        "is_night": night,
-        "distance_km": features.haversine_km(
+    silver = silver.assign(
+        amt_log=np.log1p(silver["amt"]),
+        amt_zscore_card=card["amt_zscore_card"].to_numpy(),
+        card_history_n=card["card_history_n"].to_numpy(),
+        hour=hour,
+        is_night=night,
+        vel_count_1h=card["vel_count_1h"].to_numpy(),
+        vel_amount_1h=card["vel_amount_1h"].to_numpy(),
+        vel_count_24h=card["vel_count_24h"].to_numpy(),
+        vel_amount_24h=card["vel_amount_24h"].to_numpy(),
+        distance_km=features.haversine_km(
             silver["lat"].to_numpy(),
             silver["long"].to_numpy(),
             silver["merch_lat"].to_numpy(),
             silver["merch_long"].to_numpy(),
         ),
-        "category_risk": features.category_risk(silver["category"], prior_risk),
-        "city_pop_log": np.log1p(silver["city_pop"].astype(float)),
-        "gender_m": (silver["gender"].astype("str").str.upper() == "M").astype("int64"),
-    }
-    if pool is not None:
-        card = card_job.result()
-    silver = silver.assign(
-        **row_features,
-        **{name: card[name].to_numpy() for name in features.CARD_FEATURES},
+        category_risk=features.category_risk(silver["category"], prior_risk),
+        cat_share_card=card["cat_share_card"].to_numpy(),
+        city_pop_log=np.log1p(silver["city_pop"].astype(float)),
+        gender_m=(silver["gender"].astype("str").str.upper() == "M").astype("int64"),
         source_checksum=checksum,
     )
     return silver[list(SILVER.columns)]
@@ -258,17 +246,10 @@ def transform(ctx: StageContext) -> dict[str, Any]:
         card_ids = background.submit(card_pseudonyms, raw, secret)
         typed, failures = parse_and_check(raw, ctx.ds, halves)
         split = split_rows(len(raw), failures)
-        silver = build_silver(
-            raw,
-            typed,
-            split.valid,
-            ctx,
-            part.checksum,
-            history=history.result(),
-            card_ids=card_ids.result(),
-            pool=halves,
-        )
         quarantine = quarantine_frame(raw, split, ctx.ds, ctx.run_id, part.checksum)
+        silver = build_silver(
+            raw, typed, split.valid, ctx, part.checksum, history=history.result(), card_ids=card_ids.result()
+        )
     # The database ingests silver on the other core while the batch is checked and handed off; a
     # failed check drops the staged rows.
     with etl.Staging(ctx, {"silver": (SILVER, silver)}) as staged:

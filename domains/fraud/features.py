@@ -50,18 +50,6 @@ def _rank_within(keys: np.ndarray) -> np.ndarray:
     return rank
 
 
-# What `card_features` returns, one column each.
-CARD_FEATURES = (
-    "vel_count_1h",
-    "vel_amount_1h",
-    "vel_count_24h",
-    "vel_amount_24h",
-    "amt_zscore_card",
-    "card_history_n",
-    "cat_share_card",
-)
-
-
 def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Velocity, amount z-score and category habit for `current`, using `history` (earlier partitions).
 
