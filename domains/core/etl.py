@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from domains.core import ops
 from domains.core.bronze import BronzePartition, latest_bronze, partition_dir, write_bronze
+from domains.core.pg_copy import Stream
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     DQ_RESULTS,
@@ -123,41 +124,65 @@ class Staging:
     calling thread, sent by a background one, so the database ingests while the transform checks and
     writes its hand-off.
 
-    Used as `with Staging(ctx, {hand-off name: (table, rows)}) as staged:`; if the block raises, what
-    was staged is dropped.
+    Used as `with Staging(ctx, {hand-off name: (table, rows)}) as staged:`, or fed part by part
+    (`staged.feed(name, table, rows)`, e.g. one group of cards at a time, so the server ingests the
+    first while the next is computed); if the block raises, what was staged is dropped.
     """
 
-    def __init__(self, ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]]):
+    def __init__(
+        self, ctx: StageContext, frames: Mapping[str, tuple[TableDef, pd.DataFrame | pa.Table]] | None = None
+    ):
         self._ctx = ctx
+        self._streams: dict[str, Stream] = {}
         self._futures: dict[str, Future[Staged | None]] = {}
-        if ctx.warehouse.is_postgres and frames:
-            from domains.core import pg_bulk
+        self._pool: ThreadPoolExecutor | None = None
+        try:
+            for name, (table, frame) in (frames or {}).items():
+                self.feed(name, table, frame)
+            if frames:
+                self.close()
+        except BaseException:
+            self.discard()  # what earlier frames staged
+            raise
 
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
-            try:
-                for name, (table, frame) in frames.items():
-                    # The date and the source checksum are the same in every row of a batch.
-                    constant = [c for c in (table.partition_key, "source_checksum") if c in table.columns]
-                    stream = pg_bulk.stream(table, frame, constant)
-                    self._futures[name] = pool.submit(ctx.warehouse.stage, table, ctx.ds, stream)
-                    # Encoded here while the pool sends (see pg_copy.Stream); if encoding fails, the
-                    # COPY it fed rolls back with its table.
-                    stream.fill()
-            except BaseException:
-                self.discard()  # what earlier frames staged
-                raise
-            finally:
-                pool.shutdown(wait=False)
+    def feed(self, name: str, table: TableDef, frame: pd.DataFrame | pa.Table) -> None:
+        """Encode `frame`'s rows into hand-off `name`'s COPY (the first part of a name starts it); on
+        SQLite, nothing to do. Every part must hold the first one's date and source checksum."""
+        if not self._ctx.warehouse.is_postgres:
+            return
+        from domains.core import pg_bulk
+
+        data = pg_bulk.to_arrow(frame, table)
+        stream = self._streams.get(name)
+        if stream is None:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
+            # The date and the source checksum are the same in every row of a batch.
+            constant = [c for c in (table.partition_key, "source_checksum") if c in table.columns]
+            stream = self._streams[name] = pg_bulk.stream(data, constant)
+            self._futures[name] = self._pool.submit(self._ctx.warehouse.stage, table, self._ctx.ds, stream)
+        # Encoded here while the pool sends (see pg_copy.Stream); if encoding fails, the COPY it fed
+        # rolls back with its table.
+        stream.feed(data)
+
+    def close(self) -> None:
+        """Every part is fed: the COPYs finish (`result` waits for them)."""
+        for stream in self._streams.values():
+            stream.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
 
     def __enter__(self) -> Staging:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, *_: object) -> None:
         if exc_type is not None:
-            self.discard()
+            self.discard(exc)
 
     def result(self) -> dict[str, dict[str, Any]]:
-        """Wait for the COPYs; hand-off name -> staged table and rows, for load (XCom-safe)."""
+        """Close the streams and wait for the COPYs; hand-off name -> staged table and rows, for load
+        (XCom-safe)."""
+        self.close()
         out = {}
         for name, future in self._futures.items():
             staged = future.result()
@@ -167,8 +192,13 @@ class Staging:
             self._ctx.progress("staged silver in the warehouse for load to attach", staged=out)
         return out
 
-    def discard(self) -> None:
-        """Drop whatever was staged (the transform failed: nothing of it may be loaded)."""
+    def discard(self, reason: BaseException | None = None) -> None:
+        """Drop whatever was staged (the transform failed: nothing of it may be loaded). A COPY still
+        being fed ends with `reason`, so it rolls back instead of committing part of the rows."""
+        for stream in self._streams.values():
+            stream.fail(reason or RuntimeError("staging discarded"))
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
         for future in self._futures.values():
             try:
                 staged = future.result()

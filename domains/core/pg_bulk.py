@@ -107,15 +107,16 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: TableDef) -> pa.Table:
 COPY_BATCH_ROWS = 16_384
 
 
-def stream(table: TableDef, frame: pd.DataFrame | pa.Table, constant: Sequence[str] = ()) -> pg_copy.Stream:
-    """The rows as a binary COPY stream for `table`: `fill` it on this thread while another thread
-    sends it with `ingest` (see `pg_copy.Stream` for why the work is split so).
+def stream(data: pa.Table, constant: Sequence[str] = ()) -> pg_copy.Stream:
+    """A binary COPY stream for rows shaped like `data` (from `to_arrow`), not yet fed: `feed` it (this
+    part, then any more) and `close` it on this thread while another sends it with `ingest` (see
+    `pg_copy.Stream` for why the work is split so).
 
-    Each column named in `constant` that really holds one non-null value in every row leaves the
-    stream and becomes `Stream.constants` (for fraud silver, the date and the source checksum: 8% of
-    the server's COPY time, and half the encoding, 0.66 -> 0.35 s).
+    Each column named in `constant` that really holds one non-null value in every row of `data` leaves
+    the stream and becomes `Stream.constants`; every later part must hold that value too (for fraud
+    silver, the date and the source checksum: 8% of the server's COPY time, and half the encoding,
+    0.66 -> 0.35 s).
     """
-    data = to_arrow(frame, table)
     constants = {}
     for name in constant:
         values = data.column(name)
@@ -124,7 +125,7 @@ def stream(table: TableDef, frame: pd.DataFrame | pa.Table, constant: Sequence[s
         first = values[0]
         if pc.all(pc.equal(values, first)).as_py():
             constants[name] = first.as_py()
-    return pg_copy.Stream(data, COPY_BATCH_ROWS, constants)
+    return pg_copy.Stream(data.schema, COPY_BATCH_ROWS, constants)
 
 
 def ingest(

@@ -126,36 +126,61 @@ class Stream:
 
     Encoding is many short GIL-free kernel calls, and each must win the GIL back: on a thread beside
     one running Python (a batch's expectations), 0.44 s of encoding took 43 s. Sending mostly waits
-    on the socket. So the thread that owns the rows encodes (`fill`) and a background thread sends
-    (iterating `chunks`), starting with the first chunk.
+    on the socket. So the thread that owns the rows encodes (`feed`, one or more parts, then `close`)
+    and a background thread sends (iterating `chunks`), starting with the first chunk: the server
+    ingests the first part while the owner is still computing the next.
     """
 
     _END = object()
 
-    def __init__(self, table: pa.Table, max_rows: int, constants: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, schema: pa.Schema, max_rows: int, constants: Mapping[str, Any] | None = None) -> None:
         # Columns holding one value in every row are not streamed: the receiving table gives them as
         # its defaults (see `Warehouse.stage`), which spares encoding and parsing them row by row.
         self.constants = dict(constants or {})
-        table = table.drop_columns(list(self.constants))
-        self.columns = copy_columns(table.schema)
-        self.num_rows = table.num_rows
-        self._table, self._max_rows = table, max_rows
+        self.columns = copy_columns(pa.schema([f for f in schema if f.name not in self.constants]))
+        self.num_rows = 0
+        self._max_rows = max_rows
+        self._open = True
         self._chunks: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
-    def fill(self) -> None:
-        """Encode every chunk (on the calling thread); a failure is raised here and to the sender."""
+    def feed(self, table: pa.Table) -> None:
+        """Encode one part's rows (on the calling thread). A failure, or a part whose constant columns
+        do not hold the stream's constants, ends the stream with the error (the COPY it feeds rolls
+        back) and is raised here."""
+        if not self._open:
+            raise RuntimeError("this COPY stream is closed")
         try:
-            for chunk in encode(self._table, self.columns, self._max_rows):
+            for name, value in self.constants.items() if table.num_rows else ():
+                values = table.column(name)
+                if values.null_count or not pc.all(pc.equal(values, pa.scalar(value, values.type))).as_py():
+                    raise ValueError(f"column {name} of a streamed part does not hold the constant {value!r}")
+            for chunk in encode(table.select(self.columns), self.columns, self._max_rows):
                 self._chunks.put(chunk)
+            self.num_rows += table.num_rows
         except BaseException as exc:
-            self._chunks.put(exc)
+            self.fail(exc)
             raise
-        finally:
-            self._table = None  # the sender holds only encoded chunks from here on
+
+    def close(self) -> None:
+        """No more parts: the sender finishes the COPY."""
+        if self._open:
+            self._open = False
             self._chunks.put(self._END)
 
+    def fail(self, exc: BaseException) -> None:
+        """End the stream with `exc`: the sender raises instead of finishing, so its COPY rolls back."""
+        if self._open:
+            self._open = False
+            self._chunks.put(exc)
+            self._chunks.put(self._END)
+
+    def fill(self, table: pa.Table) -> None:
+        """The whole stream in one part: `feed` then `close`."""
+        self.feed(table)
+        self.close()
+
     def chunks(self) -> Iterator[tuple[pa.Buffer, int]]:
-        """(encoded chunk, its rows) as they are encoded, until the encoder is done."""
+        """(encoded chunk, its rows) as they are encoded, until the stream is closed."""
         while (item := self._chunks.get()) is not self._END:
             if isinstance(item, BaseException):
                 raise RuntimeError("encoding the COPY stream failed") from item

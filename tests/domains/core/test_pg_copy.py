@@ -153,9 +153,10 @@ def test_a_stream_is_sent_by_one_thread_while_another_encodes_it(postgres_url: s
     wh = Warehouse(postgres_url)
     wh.ensure(table)
     rows = pa.table({"n": np.arange(50_000), "s": [f"row {i}" for i in range(50_000)]})
-    stream = pg_copy.Stream(pg_bulk.to_arrow(rows, table), max_rows=4_096)  # 13 chunks
+    data = pg_bulk.to_arrow(rows, table)
+    stream = pg_copy.Stream(data.schema, max_rows=4_096)  # 13 chunks
     sent = _send_in_background(wh, table, stream)
-    stream.fill()
+    stream.fill(data)
     assert sent.result(timeout=60) == 50_000
     back = wh.read_table(table).sort_values("n")
     assert back["n"].tolist() == list(range(50_000)) and back["s"].iloc[-1] == "row 49999"
@@ -177,10 +178,11 @@ def test_a_stream_that_fails_to_encode_aborts_the_copy_it_feeds(
         return real(batch, columns)
 
     monkeypatch.setattr(pg_copy, "encode_batch", third_chunk_fails)
-    stream = pg_copy.Stream(pa.table({"n": np.arange(100)}), max_rows=10)
+    data = pa.table({"n": np.arange(100)})
+    stream = pg_copy.Stream(data.schema, max_rows=10)
     sent = _send_in_background(wh, table, stream)
     with pytest.raises(MemoryError, match="injected"):
-        stream.fill()
+        stream.fill(data)
     with pytest.raises(RuntimeError, match="encoding the COPY stream failed"):
         sent.result(timeout=60)
     assert wh.count(table) == 0 and len(calls) == 3

@@ -257,11 +257,12 @@ def test_constant_columns_are_staged_as_defaults_and_leave_none_behind(postgres_
 
     wh = Warehouse(postgres_url)
     rows = _rows("2026-11-20", 40).assign(label="batch-7f3a")
-    stream = pg_bulk.stream(INDEXED, rows, ["ds", "label", "amount"])
+    data = pg_bulk.to_arrow(rows, INDEXED)
+    stream = pg_bulk.stream(data, ["ds", "label", "amount"])
     # amount varies, so it is streamed whatever the caller claims.
     assert stream.constants == {"ds": pd.Timestamp("2026-11-20").date(), "label": "batch-7f3a"}
     assert "amount" in stream.columns and "label" not in stream.columns
-    stream.fill()  # encoded ahead here; the transform encodes while another thread sends
+    stream.fill(data)  # encoded ahead here; the transform encodes while another thread sends
     staged = wh.stage(INDEXED, "2026-11-20", stream)
     wh.replace_partition("2026-11-20", {INDEXED: staged})
     back = wh.read_table(INDEXED, where="ds = :d", params={"d": "2026-11-20"}).sort_values("id")
@@ -274,4 +275,4 @@ def test_constant_columns_are_staged_as_defaults_and_leave_none_behind(postgres_
 
     # A null in a named column keeps it in the stream (a default would fill the null in).
     with_null = _rows("2026-11-21", 4).assign(label=["x", "x", None, "x"])
-    assert pg_bulk.stream(INDEXED, with_null, ["label"]).constants == {}
+    assert pg_bulk.stream(pg_bulk.to_arrow(with_null, INDEXED), ["label"]).constants == {}
