@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from domains.core.rolling import window_stats
 
@@ -48,6 +49,29 @@ def _rank_within(keys: np.ndarray) -> np.ndarray:
     rank = np.empty(len(keys), dtype=np.int64)
     rank[order] = np.arange(len(keys)) - np.repeat(starts, lengths)
     return rank
+
+
+def card_groups(card_ids: pd.Series, n: int) -> np.ndarray:
+    """A group in [0, n) per row, the same for every row of one card, from its id's last two bytes.
+
+    Card ids are hex HMAC tokens (`privacy.pseudonymise`), so this spreads cards evenly; the groups'
+    features are independent (`card_features` never looks across cards), so the transform builds and
+    stages silver one group at a time.
+    """
+    values = pa.array(card_ids, type=pa.large_string(), from_pandas=True)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    out = [np.zeros(0, dtype=np.int64)]
+    for chunk in chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = chunk.buffers()[2]
+        data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+        data = np.concatenate([np.zeros(2, dtype=np.uint8), data])  # position -1 and -2 of an empty id
+        length = np.diff(offsets)
+        last = data[offsets[1:] + 1].astype(np.int64) * (length >= 1)
+        before = data[offsets[1:]].astype(np.int64) * (length >= 2)
+        out.append((last * 31 + before) % n)
+    return np.concatenate(out)
 
 
 def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:

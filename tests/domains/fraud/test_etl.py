@@ -9,6 +9,7 @@ import pytest
 
 from domains.core.pipeline import make_context, run_pipeline, run_stage
 from domains.core.quality import DQ_RESULTS, DataQualityError
+from domains.core.warehouse import TableDef
 from domains.fraud.schema import GOLD_DAILY, PERSONAL_COLUMNS, QUARANTINE, RAW_LINE_COLUMN, SILVER
 from domains.fraud.source import generate_day
 
@@ -131,6 +132,49 @@ def test_transform_stages_silver_unseen_and_load_attaches_it(postgres_env) -> No
         "WHERE i.inhparent = to_regclass('fraud_silver_transactions__20261120')"
     )
     assert leaf == staged["table"]
+    # Staged group by group, in the hand-off file's row order (later transforms read either).
+    from_db = ctx.warehouse.read_table(SILVER, ["trans_num"], where="ds = :d", params={"d": DAY})
+    from_file = pd.read_parquet(transform["paths"]["silver"], columns=["trans_num"])
+    assert from_db["trans_num"].tolist() == from_file["trans_num"].tolist()
+
+
+STAGED = TableDef("t_parts", {"ds": "date", "id": "int", "label": "str", "source_checksum": "str"})
+
+
+def _part(ds: str, ids: range) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"ds": ds, "id": list(ids), "label": [f"row {i}" for i in ids], "source_checksum": "c0ffee"}
+    )
+
+
+@pytest.mark.postgres
+def test_staging_fed_in_parts_stages_every_part(postgres_env) -> None:
+    from domains.core import etl
+
+    ctx = make_context("fraud", DAY)
+    with etl.Staging(ctx) as staging:
+        for ids in (range(0, 30_000), range(30_000, 30_000), range(30_000, 50_000)):  # one part is empty
+            staging.feed("parts", STAGED, _part(DAY, ids))
+        staged = staging.result()["parts"]
+    assert staged["rows"] == 50_000
+    ctx.warehouse.replace_partition(DAY, {STAGED: ctx.warehouse.staged(staged["table"], staged["rows"])})
+    back = ctx.warehouse.read_table(STAGED).sort_values("id")
+    assert back["id"].tolist() == list(range(50_000)) and back["label"].iloc[-1] == "row 49999"
+    assert set(back["source_checksum"]) == {"c0ffee"}  # sent once, as the staging table's default
+
+
+@pytest.mark.postgres
+def test_a_part_breaking_the_batch_constants_aborts_the_staging(postgres_env) -> None:
+    from domains.core import etl
+
+    ctx = make_context("fraud", DAY)
+    with pytest.raises(ValueError, match="does not hold the constant"), etl.Staging(ctx) as staging:
+        staging.feed("parts", STAGED, _part(DAY, range(20_000)))
+        staging.feed("parts", STAGED, _part("2026-11-21", range(20_000, 20_010)))  # another date
+    leftover = ctx.warehouse.read_sql(
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 't\\_parts\\_\\_20261120%'"
+    )
+    assert leftover.empty and ctx.warehouse.count(STAGED) == 0
 
 
 @pytest.mark.postgres

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from domains.fraud.features import card_features, category_risk, haversine_km, window_stats
+from domains.fraud.features import card_features, card_groups, category_risk, haversine_km, window_stats
 
 
 def test_window_stats_match_a_brute_force_count() -> None:
@@ -65,3 +65,18 @@ def test_category_risk_shrinks_rates_towards_the_overall_rate() -> None:
     assert risk[0] > overall > risk[1]  # shrunk, not erased
     assert risk[2] == risk[3] == overall  # unseen or missing categories get the overall rate
     assert np.isnan(category_risk(pd.Series(["travel"]), prior.iloc[:0])).all()  # no history yet
+
+
+def test_card_groups_keep_each_card_whole_and_spread_cards_evenly() -> None:
+    from domains.core.privacy import pseudonymise
+
+    cards = pseudonymise(pd.Series([f"4000{i:012d}" for i in range(20_000)], dtype="str"), "secret")
+    rows = cards.sample(frac=3, replace=True, random_state=1).reset_index(drop=True)  # repeats, reordered
+    groups = card_groups(rows, 4)
+    per_card = pd.DataFrame({"card": rows, "group": groups}).groupby("card")["group"].nunique()
+    assert per_card.max() == 1  # a card's rows (today's and history's alike) share one group
+    by_card = dict(zip(cards, card_groups(cards, 4), strict=True))
+    assert [by_card[c] for c in rows] == groups.tolist()  # a row's group depends on its card alone
+    counts = np.bincount(card_groups(cards, 4), minlength=4)
+    assert counts.min() > 0.2 * len(cards)  # no group starves (ideal: 0.25 each)
+    assert card_groups(pd.Series(["", None, "a"], dtype="str"), 2).tolist() == [0, 0, ord("a") % 2]
