@@ -300,26 +300,34 @@ def run_expectations(
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(f"{suite_name}_source")
 
+    # One asset for every part: adding an asset re-serialises the data source's config (YAML).
+    batch_def = source.add_dataframe_asset(suite_name).add_batch_definition_whole_dataframe(
+        f"{suite_name}_batch"
+    )
+
     def validate(part: str, data: pd.DataFrame, exps: Sequence[Expectation]) -> list[Any]:
-        batch_def = source.add_dataframe_asset(f"{suite_name}_{part}").add_batch_definition_whole_dataframe(
-            f"{suite_name}_{part}_batch"
-        )
         suite = gx.ExpectationSuite(name=f"{suite_name}_{part}")
         expected = [suite.add_expectation(getattr(gxe, exp.kind)(**exp.kwargs)) for exp in exps]
         outcome = batch_def.get_batch(batch_parameters={"dataframe": data}).validate(suite)
         return _in_suite_order(outcome.results, expected)
 
-    # Column expectations see only the columns they name: GX drops a column's null rows by filtering
-    # the whole frame, every text column included (62 filters, 0.55 s of fraud's 495k-row suite).
-    reads = [_columns_read(e) for e in expectations]
-    columns = list(dict.fromkeys(c for r in reads for c in r if c in frame.columns))
-    if any(reads) and len(columns) < len(frame.columns):
-        parts = [
-            ("columns", frame[columns], [i for i, r in enumerate(reads) if r]),
-            ("table", frame, [i for i, r in enumerate(reads) if not r]),
-        ]
-    else:
-        parts = [("all", frame, list(range(len(expectations))))]
+    # Column expectations see only the columns they name: before each column check, GX drops the
+    # column's null rows by filtering the whole batch (80 Arrow takes, 0.2 s of fraud's 495k-row suite,
+    # even with no null). Text columns are the dear ones to filter, so each text column's checks get a
+    # batch of their own, and the other columns' checks share one (a batch costs ~30 ms of GX set-up).
+    reads = [tuple(c for c in _columns_read(e) if c in frame.columns) for e in expectations]
+    text = {
+        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype.kind != "M"
+    }
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, read in enumerate(reads):
+        key = read if (not read or set(read) & text) else ("numeric",)
+        groups.setdefault(key, []).append(i)
+    parts = []
+    for n, (key, positions) in enumerate(groups.items()):
+        if key == ("numeric",):
+            key = tuple(dict.fromkeys(c for i in positions for c in reads[i]))
+        parts.append((f"c{n}" if key else "table", frame[list(key)] if key else frame, positions))
     gx_results: list[Any] = [None] * len(expectations)
     for part, data, positions in parts:
         if positions:
