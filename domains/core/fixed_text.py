@@ -8,6 +8,8 @@ leap second) goes to the general parser, so results are the general parser's, on
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,12 +23,20 @@ _LAYOUTS = {
 }
 
 
-def _arrow_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+def arrow_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow strings (what a source typed, judged by its text), nulls kept, chunks too."""
     if isinstance(values, pd.Series):
         values = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
     return values.cast(pa.string()) if values.type != pa.string() else values
+
+
+def _offsets_and_bytes(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's value offsets (one more than its values) and its data buffer, as numpy."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()  # one buffer of bytes; a copy only where there were chunks
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2]
+    return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
 
 
 def fixed_width_rows(
@@ -34,15 +44,22 @@ def fixed_width_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the non-null values exactly `width` bytes long, and their bytes as an (n, width)
     uint8 matrix (one row each)."""
-    text = _arrow_text(values)
+    text = arrow_text(values)
     keep = pc.fill_null(pc.equal(pc.binary_length(text), width), False)
     rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
     kept = text.filter(keep)  # contiguous bytes from here on, `width` per value
     if not len(kept):
         return rows, np.zeros((0, width), dtype=np.uint8)
-    offsets = np.frombuffer(kept.buffers()[1], dtype=np.int32)[kept.offset : kept.offset + len(kept) + 1]
-    data = np.frombuffer(kept.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return rows, data.reshape(len(kept), width)
+    offsets, data = _offsets_and_bytes(kept)
+    return rows, data[offsets[0] : offsets[-1]].reshape(len(kept), width)
+
+
+def last_bytes(values: pd.Series | pa.Array | pa.ChunkedArray, k: int) -> np.ndarray:
+    """The last `k` bytes of every value as an (n, k) uint8 matrix, zero where a value is shorter."""
+    offsets, data = _offsets_and_bytes(arrow_text(values))
+    data = np.concatenate([np.zeros(k, dtype=np.uint8), data])  # reads before the first byte get 0
+    ends, length = offsets[1:] + k, np.diff(offsets)
+    return np.column_stack([data[ends - i] * (length >= i) for i in range(k, 0, -1)]).astype(np.uint8)
 
 
 def _matches(matrix: np.ndarray, template: bytes) -> np.ndarray:
@@ -72,7 +89,7 @@ def is_hex(values: pd.Series | pa.Array | pa.ChunkedArray, width: int) -> np.nda
 def is_digits(values: pd.Series | pa.Array | pa.ChunkedArray, min_len: int, max_len: int) -> np.ndarray:
     """True where the value is `min_len` to `max_len` decimal digits: `^\\d{min_len,max_len}$` as pandas
     matches it (Unicode decimal digits, lengths in characters)."""
-    text = _arrow_text(values)
+    text = arrow_text(values)
     length = pc.utf8_length(text)
     in_range = pc.and_(pc.greater_equal(length, min_len), pc.less_equal(length, max_len))
     return pc.fill_null(pc.and_(pc.utf8_is_decimal(text), in_range), False).to_numpy(zero_copy_only=False)
@@ -85,21 +102,16 @@ def _number(digits: np.ndarray, start: int, count: int) -> np.ndarray:
     return out
 
 
-_MONTH_STARTS: np.ndarray | None = None
-
-
+@functools.cache
 def _month_starts() -> np.ndarray:
     """Days from 1970-01-01 to the first of each month of the years 0-9999, index year * 12 + month - 1
     (proleptic Gregorian), plus one entry past the end: a date's day number is one lookup."""
-    global _MONTH_STARTS
-    if _MONTH_STARTS is None:
-        years = np.arange(10_000)
-        leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
-        lengths = np.tile(_DAYS_IN_MONTH, (len(years), 1))
-        lengths[:, 1] += leap
-        # 719,528 days from 0000-01-01 to 1970-01-01.
-        _MONTH_STARTS = np.concatenate([[0], np.cumsum(lengths.ravel())]) - 719_528
-    return _MONTH_STARTS
+    years = np.arange(10_000)
+    leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+    lengths = np.tile(_DAYS_IN_MONTH, (len(years), 1))
+    lengths[:, 1] += leap
+    # 719,528 days from 0000-01-01 to 1970-01-01.
+    return np.concatenate([[0], np.cumsum(lengths.ravel())]) - 719_528
 
 
 def to_timestamp(values: pd.Series, fmt: str) -> pd.Series:

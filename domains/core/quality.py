@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from domains.core.errors import PermanentError
+from domains.core.fixed_text import arrow_text
 from domains.core.logs import get_logger
 from domains.core.warehouse import TableDef
 
@@ -66,14 +68,9 @@ def raw_columns(raw: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]
 NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text (what a source typed, e.g. numbers, judged by its text), nulls kept."""
-    return pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-
-
 def to_number(values: pd.Series) -> pd.Series:
     """Text to float64, NaN where it is not a number (pd.to_numeric(errors="coerce"), vectorised in Arrow)."""
-    text = _text(values)
+    text = arrow_text(values)
     # Fast path for a clean column: one cast, no regex. Arrow's cast also takes "nan" and "inf" (the
     # pattern does not) and refuses padding (the pattern allows it), so only an all-finite result is
     # the same as the pattern's; anything else goes the long way.
@@ -103,7 +100,7 @@ def blank(values: pd.Series) -> np.ndarray:
     `utf8_is_space` stops at the first non-blank character, so a normal value costs one byte read;
     stripping every value and comparing it with "" copied each column and cost 3x as much.
     """
-    text = _text(values)
+    text = arrow_text(values)
     empty = pc.equal(pc.binary_length(text), 0)
     return pc.fill_null(pc.or_(empty, pc.utf8_is_space(text)), True).to_numpy(zero_copy_only=False)
 
@@ -315,19 +312,22 @@ def run_expectations(
     # column's null rows by filtering the whole batch (80 Arrow takes, 0.2 s of fraud's 495k-row suite,
     # even with no null). Text columns are the dear ones to filter, so each text column's checks get a
     # batch of their own, and the other columns' checks share one (a batch costs ~30 ms of GX set-up).
-    reads = [tuple(c for c in _columns_read(e) if c in frame.columns) for e in expectations]
-    text = {
-        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype.kind != "M"
-    }
-    groups: dict[tuple[str, ...], list[int]] = {}
+    reads = [[c for c in _columns_read(e) if c in frame.columns] for e in expectations]
+    text = {c for c in frame.columns if not (is_numeric_dtype(frame[c]) or is_datetime64_any_dtype(frame[c]))}
+    on_text: dict[tuple[str, ...], list[int]] = {}
+    on_other = []
     for i, read in enumerate(reads):
-        key = read if (not read or set(read) & text) else ("numeric",)
-        groups.setdefault(key, []).append(i)
-    parts = []
-    for n, (key, positions) in enumerate(groups.items()):
-        if key == ("numeric",):
-            key = tuple(dict.fromkeys(c for i in positions for c in reads[i]))
-        parts.append((f"c{n}" if key else "table", frame[list(key)] if key else frame, positions))
+        if set(read) & text:
+            on_text.setdefault(tuple(read), []).append(i)
+        elif read:
+            on_other.append(i)
+    parts = [("table", frame, [i for i, read in enumerate(reads) if not read])]
+    if on_other:
+        columns = list(dict.fromkeys(c for i in on_other for c in reads[i]))
+        parts.append(("columns", frame[columns], on_other))
+    parts += [
+        (f"text{n}", frame[list(read)], positions) for n, (read, positions) in enumerate(on_text.items())
+    ]
     gx_results: list[Any] = [None] * len(expectations)
     for part, data, positions in parts:
         if positions:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from domains.core import etl
 from domains.core.bronze import read_bronze
+from domains.core.fixed_text import to_timestamp
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -59,7 +60,7 @@ def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str,
     text = {c: s[c].astype("str").str.strip() for c in RAW_COLUMNS}
     qty = pd.to_numeric(text["Quantity"], errors="coerce")
     price = pd.to_numeric(text["Price"], errors="coerce")
-    ts = pd.to_datetime(text["InvoiceDate"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    ts = to_timestamp(text["InvoiceDate"], "%Y-%m-%d %H:%M:%S")
     invoice = text["Invoice"]
     cancel = invoice.str.startswith("C").fillna(False).to_numpy(bool)
     customer = text["Customer ID"].where(s["Customer ID"].notna() & (text["Customer ID"] != ""))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from domains.core import etl
 from domains.core.bronze import read_bronze
+from domains.core.fixed_text import to_timestamp
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -75,7 +76,7 @@ def _number(values: pd.Series) -> pd.Series:
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Typed columns and, per rule in priority order, the mask of rows breaking it."""
     s = raw_columns(raw, RAW_COLUMNS)
-    day = pd.to_datetime(s["Date"].astype("str").str.strip(), format="%Y-%m-%d", errors="coerce")
+    day = to_timestamp(s["Date"].astype("str").str.strip(), "%Y-%m-%d")
     prices = {
         c: _number(s[r])
         for c, r in zip(PRICE_COLUMNS, ("Open", "High", "Low", "Close", "Adj Close"), strict=True)

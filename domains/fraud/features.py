@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from domains.core.fixed_text import last_bytes
 from domains.core.rolling import window_stats
 
 EARTH_RADIUS_KM = 6371.0088
@@ -58,20 +58,8 @@ def card_groups(card_ids: pd.Series, n: int) -> np.ndarray:
     features are independent (`card_features` never looks across cards), so the transform builds and
     stages silver one group at a time.
     """
-    values = pa.array(card_ids, type=pa.large_string(), from_pandas=True)
-    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-    out = [np.zeros(0, dtype=np.int64)]
-    for chunk in chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
-        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
-        data = chunk.buffers()[2]
-        data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-        data = np.concatenate([np.zeros(2, dtype=np.uint8), data])  # position -1 and -2 of an empty id
-        length = np.diff(offsets)
-        last = data[offsets[1:] + 1].astype(np.int64) * (length >= 1)
-        before = data[offsets[1:]].astype(np.int64) * (length >= 2)
-        out.append((last * 31 + before) % n)
-    return np.concatenate(out)
+    last = last_bytes(card_ids, 2).astype(np.int64)
+    return (last[:, 1] * 31 + last[:, 0]) % n
 
 
 def card_features(current: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from domains.core import etl, privacy
 from domains.core.bronze import read_bronze
+from domains.core.fixed_text import to_timestamp
 from domains.core.pipeline import StageContext
 from domains.core.quality import (
     missing_any,
@@ -63,7 +64,7 @@ def _ints(values: pd.Series) -> pd.Series:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype("str").str.strip(), format="%Y-%m-%d", errors="coerce")
+    return to_timestamp(values.astype("str").str.strip(), "%Y-%m-%d")
 
 
 def parse_and_check(raw: pd.DataFrame, ds: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
