@@ -31,7 +31,7 @@ def _export(folder: Path, ds: str, after: str | None, rows: int) -> dict[str, in
 
 
 def bench_banking_etl(server_url: str, rows: int, repeats: int) -> dict[str, Any]:
-    from bench.__main__ import _drop_database, _fresh_database
+    from bench.__main__ import _drop_database, _fresh_database, forget_bronze
     from domains.core.pipeline import run_stage
 
     work = Path(tempfile.mkdtemp(prefix="bench-banking-"))
@@ -53,6 +53,7 @@ def bench_banking_etl(server_url: str, rows: int, repeats: int) -> dict[str, Any
             run_stage("banking", stage, WARM_UP)
         runs = []
         for _ in range(repeats):
+            forget_bronze(work / "data", "banking", DAY)
             stage_times, upstream = {}, {}
             for stage in ("extract", "transform", "load"):
                 t0 = time.perf_counter()

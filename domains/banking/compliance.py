@@ -32,6 +32,7 @@ from domains.banking.schema import (
     catalogue,
 )
 from domains.core import etl, ops
+from domains.core.bronze import data_files
 from domains.core.pipeline import StageContext, make_context
 from domains.core.warehouse import TableDef, Warehouse
 
@@ -211,45 +212,53 @@ def scrub_files(data_dir: Path, keys: set[str]) -> int:
     Bronze is otherwise immutable: an erasure is the one reason to rewrite it. The manifest keeps the
     source's checksum (what was received) and records that the file was altered afterwards.
     """
-    import pyarrow.compute as pc
-
     changed = 0
     probe = pa.array(sorted(keys), type=pa.string())
     root = Path(data_dir, "banking")
-    for path in sorted([*root.glob("bronze*/ds=*/*.parquet"), *root.glob("silver/ds=*/*.parquet")]):
-        table = pq.read_table(path)
-        equal = {
-            n: pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(table.column(n)), value_set=probe), False)
-            for n in table.column_names
-            if pa.types.is_string(table.column(n).type) or pa.types.is_large_string(table.column(n).type)
-        }
-        rows = None
-        for n in KEY_COLUMNS:
-            if n in equal:
-                rows = equal[n] if rows is None else pc.or_(rows, equal[n])
-        blanks = {
-            n: m if n not in PII_COLUMNS or rows is None else pc.or_(m, rows)
-            for n, m in equal.items()
-            if n not in ("customer_id", "account_id")
-        }
-        blanks = {n: m for n, m in blanks.items() if pc.any(m).as_py()}
-        if not blanks:
-            continue
-        columns = {
-            n: pc.if_else(blanks[n], pa.scalar(None, pa.string()), table.column(n))
-            if n in blanks
-            else table.column(n)
-            for n in table.column_names
-        }
-        tmp = path.with_suffix(".erasing")
-        pq.write_table(pa.table(columns), tmp, compression="zstd")
-        tmp.replace(path)
-        manifest = path.with_suffix(".json")
-        meta = json.loads(manifest.read_text()) if manifest.exists() else {}
-        meta["altered_by_erasure"] = int(meta.get("altered_by_erasure", 0)) + 1
-        manifest.write_text(json.dumps(meta, indent=2))
-        changed += 1
+    # A bronze partition is a folder of part files; a hand-off is one file.
+    for partition in sorted([*root.glob("bronze*/ds=*/*.parquet"), *root.glob("silver/ds=*/*.parquet")]):
+        altered = sum(_scrub_file(path, probe) for path in data_files(partition))
+        if altered:
+            manifest = partition.with_suffix(".json")
+            meta = json.loads(manifest.read_text()) if manifest.exists() else {}
+            meta["altered_by_erasure"] = int(meta.get("altered_by_erasure", 0)) + 1
+            manifest.write_text(json.dumps(meta, indent=2))
+            changed += altered
     return changed
+
+
+def _scrub_file(path: Path, probe: pa.Array) -> bool:
+    """Rewrite one Parquet file with the cells `scrub_files` blanks emptied; whether anything changed."""
+    import pyarrow.compute as pc
+
+    table = pq.read_table(path)
+    equal = {
+        n: pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(table.column(n)), value_set=probe), False)
+        for n in table.column_names
+        if pa.types.is_string(table.column(n).type) or pa.types.is_large_string(table.column(n).type)
+    }
+    rows = None
+    for n in KEY_COLUMNS:
+        if n in equal:
+            rows = equal[n] if rows is None else pc.or_(rows, equal[n])
+    blanks = {
+        n: m if n not in PII_COLUMNS or rows is None else pc.or_(m, rows)
+        for n, m in equal.items()
+        if n not in ("customer_id", "account_id")
+    }
+    blanks = {n: m for n, m in blanks.items() if pc.any(m).as_py()}
+    if not blanks:
+        return False
+    columns = {
+        n: pc.if_else(blanks[n], pa.scalar(None, pa.string()), table.column(n))
+        if n in blanks
+        else table.column(n)
+        for n in table.column_names
+    }
+    tmp = path.with_suffix(".erasing")
+    pq.write_table(pa.table(columns), tmp, compression="zstd")
+    tmp.replace(path)
+    return True
 
 
 def catalogue_frame() -> pd.DataFrame:
