@@ -243,10 +243,10 @@ def main() -> int:
 
         print("calibration: fixed CPU and COPY workloads ...", flush=True)
         results["calibration"] = calibrate(args.database_url)
-    if len(etl_sections) > 1 and not args.in_process:
-        # One process per ETL section, as Airflow gives each task its own: otherwise the second section
-        # runs on the first one's 500k-row heap (banking's transform peak RSS: 1.79 GB after fraud,
-        # 1.14 GB alone).
+    if etl_sections and not args.in_process:
+        # One fresh process per ETL section, as Airflow gives each task its own: otherwise a section
+        # runs on the heap of what ran before it (banking's transform peak RSS: 1.79 GB after fraud,
+        # 1.14 GB alone), and with pyarrow loaded before `domains` could tune its allocator.
         for section in etl_sections:
             results.update(_in_child(section, args))
     else:
