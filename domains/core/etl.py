@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -208,18 +209,77 @@ class Staging:
                 self._ctx.warehouse.discard(staged)
 
 
+def _write_handoff_file(frame: pd.DataFrame, path: Path) -> None:
+    # A hand-off to load, not an archive (bronze is): uncompressed, without dictionaries or
+    # statistics (nobody filters this file), it writes 2.6x faster than lz4 (0.14 vs 0.37 s for
+    # 500k fraud rows), and the write competes for the CPU with the staging COPY.
+    frame.to_parquet(path, index=False, compression="none", use_dictionary=False, write_statistics=False)
+
+
+class EarlyHandoff:
+    """Hand-off files written to temporary files on a background thread while the batch is still being
+    checked (`write`), so the Parquet encoding runs on the core the staging COPY leaves idle instead of
+    after the check; `handoff` moves them into place. If the block raises, they are deleted: a batch
+    that fails its checks hands nothing off.
+
+    Used as `with EarlyHandoff(ctx, part) as early:` ... `early.write("silver", silver)` ...
+    `handoff(..., early=early)`.
+    """
+
+    def __init__(self, ctx: StageContext, part: BronzePartition) -> None:
+        self._paths = _handoff_paths(ctx, part.checksum, ["_"])
+        self._folder = Path(self._paths["_"]).parent
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[str, tuple[int, Path, Future[None]]] = {}
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        """Start writing hand-off `name` (the frame must not change afterwards)."""
+        if self._pool is None:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff")
+        tmp = self._folder / f".{uuid.uuid4().hex}.{name}.tmp"
+        self._pending[name] = (len(frame), tmp, self._pool.submit(_write_handoff_file, frame, tmp))
+
+    def take(self, name: str) -> tuple[Path, int]:
+        """Wait for `name`'s write: its temporary file, now the caller's to move or delete, and rows."""
+        if name not in self._pending:
+            raise ValueError(f"hand-off {name} was not written early")
+        rows, tmp, future = self._pending.pop(name)
+        try:
+            future.result()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp, rows
+
+    def __enter__(self) -> EarlyHandoff:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        for _, tmp, future in self._pending.values():
+            with contextlib.suppress(Exception):  # the block's own error is the one to raise
+                future.result()
+            tmp.unlink(missing_ok=True)
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
 def handoff(
     ctx: StageContext,
     part: BronzePartition,
     split: RowSplit,
     report: QualityReport,
-    frames: Mapping[str, pd.DataFrame],
+    frames: Mapping[str, pd.DataFrame | None],
     staged: Staging | None = None,
+    early: EarlyHandoff | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Write transform's outputs as Parquet beside bronze (keyed by the source checksum) for load,
     and return the transform stage's result: paths, row accounting, rules hit, what was `staged`,
-    `extra`. The Parquet files stay the reference: load falls back to them if a staged table is gone."""
+    `extra`. The Parquet files stay the reference: load falls back to them if a staged table is gone.
+
+    A frame given as None was started with `early.write`: its file is moved into place here."""
     paths = _handoff_paths(ctx, part.checksum, list(frames))
     folder = Path(next(iter(paths.values()))).parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -227,13 +287,17 @@ def handoff(
     # otherwise, later transforms read the date from the warehouse (see `read_earlier`).
     for marker in folder.glob(f"*{LOADED_MARKER}"):
         marker.unlink(missing_ok=True)
+    rows = {}
     for name, frame in frames.items():
         path = Path(paths[name])
-        tmp = path.with_suffix(".tmp")
-        # A hand-off to load, not an archive (bronze is): uncompressed, without dictionaries or
-        # statistics (nobody filters this file), it writes 2.6x faster than lz4 (0.14 vs 0.37 s for
-        # 500k fraud rows), and the write competes for the CPU with the staging COPY.
-        frame.to_parquet(tmp, index=False, compression="none", use_dictionary=False, write_statistics=False)
+        if frame is None:
+            if early is None:
+                raise ValueError(f"hand-off {name} is None, and there is no early write to take it from")
+            tmp, rows[name] = early.take(name)
+        else:
+            tmp = path.with_suffix(".tmp")
+            _write_handoff_file(frame, tmp)
+            rows[name] = len(frame)
         tmp.replace(path)
     # Names this set of files: a load vouches for them only if they are still the set its transform
     # wrote (a later transform of the date may have replaced them, see `_mark_loaded`).
@@ -244,8 +308,8 @@ def handoff(
         "staged": staged.result() if staged else {},
         "paths": paths,
         "bronze_rows": part.rows,
-        "silver_rows": len(frames["silver"]),
-        "quarantined_rows": len(frames["quarantine"]),
+        "silver_rows": rows["silver"],
+        "quarantined_rows": rows["quarantine"],
         "quarantine_by_rule": split.counts,
         "checksum": part.checksum,
         "expectations_passed": sum(r["success"] for r in report.results),

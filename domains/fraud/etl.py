@@ -251,7 +251,7 @@ def transform(ctx: StageContext) -> dict[str, Any]:
     # The database ingests each group of cards' silver on the other core while the next group is
     # built, and the last while the batch is checked and handed off; a failed check drops the
     # staged rows.
-    with etl.Staging(ctx) as staged:
+    with etl.Staging(ctx) as staged, etl.EarlyHandoff(ctx, part) as early:
         parts = []
         for group in range(CARD_GROUPS):
             rows = np.flatnonzero(split.valid & (row_group == group))
@@ -259,6 +259,8 @@ def transform(ctx: StageContext) -> dict[str, Any]:
             parts.append(build_silver(raw, typed, rows, ctx, part.checksum, card_ids, history))
             staged.feed("silver", SILVER, parts[-1])
         silver = pd.concat(parts, ignore_index=True)
+        # Silver's Parquet is encoded on the core the COPY leaves idle while the batch is checked.
+        early.write("silver", silver)
         report = etl.check_batch(ctx, silver, silver_expectations(ctx.spec.quality.min_rows), split, len(raw))
         daily, by_cat = build_gold(silver, ctx.ds, len(quarantine))
         return etl.handoff(
@@ -266,8 +268,9 @@ def transform(ctx: StageContext) -> dict[str, Any]:
             part,
             split,
             report,
-            {"silver": silver, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
+            {"silver": None, "quarantine": quarantine, "gold_daily": daily, "gold_category": by_cat},
             staged=staged,
+            early=early,
         )
 
 

@@ -7,6 +7,7 @@ import os
 import pandas as pd
 import pytest
 
+from domains.core.bronze import partition_dir
 from domains.core.pipeline import make_context, run_pipeline, run_stage
 from domains.core.quality import DQ_RESULTS, DataQualityError
 from domains.core.warehouse import TableDef
@@ -91,6 +92,9 @@ def test_a_batch_breaking_its_expectations_stops_before_load(backend, request, m
         assert _unattached(ctx) == []
     dq = ctx.warehouse.read_table(DQ_RESULTS)
     assert not dq.loc[dq["expectation"] == "max_quarantine_share", "success"].any()
+    # Silver's hand-off file was being written while the batch was checked: nothing of it is left.
+    handoffs = partition_dir(ctx.data_dir, "fraud", "silver", DAY)
+    assert not handoffs.exists() or list(handoffs.iterdir()) == []
 
 
 def test_load_without_transform_outputs_fails_clearly(isolated_env) -> None:
