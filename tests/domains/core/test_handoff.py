@@ -23,6 +23,12 @@ def _split() -> RowSplit:
     return RowSplit(pd.Series([True, True, False]).to_numpy(), none, none, {})
 
 
+def _handoff(ctx, early: etl.EarlyHandoff) -> dict:
+    """Hand off silver (written early) and a one-row quarantine."""
+    frames = {"silver": None, "quarantine": pd.DataFrame({"row": [2]})}
+    return etl.handoff(ctx, _part(), _split(), QualityReport("s", True, []), frames, early=early)
+
+
 def _files(ctx) -> list[str]:
     folder = etl.partition_dir(ctx.data_dir, "fraud", "silver", DAY)
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -33,14 +39,7 @@ def test_an_early_write_is_moved_into_place(isolated_env) -> None:
     silver = pd.DataFrame({"id": [1, 2], "name": ["a", "b"]})
     with etl.EarlyHandoff(ctx, _part()) as early:
         early.write("silver", silver)
-        result = etl.handoff(
-            ctx,
-            _part(),
-            _split(),
-            QualityReport("s", True, []),
-            {"silver": None, "quarantine": pd.DataFrame({"row": [2]})},
-            early=early,
-        )
+        result = _handoff(ctx, early)
     assert result["silver_rows"] == 2 and result["quarantined_rows"] == 1
     assert pq.read_table(result["paths"]["silver"]).to_pandas().equals(silver)
     assert [f for f in _files(ctx) if f.endswith(".tmp")] == []
@@ -60,14 +59,7 @@ def test_a_failed_write_is_raised_where_it_is_taken(isolated_env) -> None:
     with etl.EarlyHandoff(ctx, _part()) as early:
         early.write("silver", unwritable)
         with pytest.raises(Exception, match="mixed"):
-            etl.handoff(
-                ctx,
-                _part(),
-                _split(),
-                QualityReport("s", True, []),
-                {"silver": None, "quarantine": pd.DataFrame({"row": [2]})},
-                early=early,
-            )
+            _handoff(ctx, early)
     assert [f for f in _files(ctx) if "silver" in f] == []
 
 
