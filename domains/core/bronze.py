@@ -111,7 +111,7 @@ def _write_parts(table: pa.Table, path: Path) -> None:
     tmp.mkdir()
     try:
         parts = bronze_parts(table)
-        # Bronze is read whole, never filtered: column statistics would cost 15% of the write for no reader.
+        # Bronze is read whole, never filtered: column statistics would cost 14% of the write for no reader.
         with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="bronze") as pool:
             written = [
                 pool.submit(

@@ -120,6 +120,11 @@ def _handoff_paths(ctx: StageContext, checksum: str, names: Sequence[str]) -> di
     return {n: str(folder / f"{checksum[:16]}.{n}.parquet") for n in names}
 
 
+def _unfinished(path: Path) -> Path:
+    """Where a hand-off file is written before it is renamed to `path` (a re-run overwrites a leftover)."""
+    return path.with_suffix(".tmp")
+
+
 class Staging:
     """Silver frames COPYed into unattached PostgreSQL tables (see `Warehouse.stage`): encoded on the
     calling thread, sent by a background one, so the database ingests while the transform checks and
@@ -227,17 +232,16 @@ class EarlyHandoff:
     """
 
     def __init__(self, ctx: StageContext, part: BronzePartition) -> None:
-        self._paths = _handoff_paths(ctx, part.checksum, ["_"])
-        self._folder = Path(self._paths["_"]).parent
+        self._ctx, self._checksum = ctx, part.checksum
         self._pool: ThreadPoolExecutor | None = None
         self._pending: dict[str, tuple[int, Path, Future[None]]] = {}
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Start writing hand-off `name` (the frame must not change afterwards)."""
+        tmp = _unfinished(Path(_handoff_paths(self._ctx, self._checksum, [name])[name]))
         if self._pool is None:
-            self._folder.mkdir(parents=True, exist_ok=True)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff")
-        tmp = self._folder / f".{uuid.uuid4().hex}.{name}.tmp"
         self._pending[name] = (len(frame), tmp, self._pool.submit(_write_handoff_file, frame, tmp))
 
     def take(self, name: str) -> tuple[Path, int]:
@@ -295,7 +299,7 @@ def handoff(
                 raise ValueError(f"hand-off {name} is None, and there is no early write to take it from")
             tmp, rows[name] = early.take(name)
         else:
-            tmp = path.with_suffix(".tmp")
+            tmp = _unfinished(path)
             _write_handoff_file(frame, tmp)
             rows[name] = len(frame)
         tmp.replace(path)
